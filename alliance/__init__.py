@@ -1,0 +1,1 @@
+"""The alliance: who is in it and how the branch manages them."""

@@ -1,0 +1,1 @@
+"""The audit trail: every decision with who, when, what and why."""

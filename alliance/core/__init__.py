@@ -1,0 +1,1 @@
+"""Shared plumbing; imports nothing from the features."""

@@ -1,0 +1,107 @@
+"""Settings from the environment: DATABASE_URL, SECRET_KEY, TIMEZONE, SCHEDULER_ENABLED and friends."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable application."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path, env: str) -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker wrote it first; read theirs
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """postgres:// and postgresql:// both mean psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """The configuration as a dict, read from the environment, then `overrides`."""
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    env = overrides.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+    cfg: dict = {
+        "APP_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'alliance.sqlite3'}"
+        ),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "SCHEDULER_ENABLED": _flag(os.environ.get("SCHEDULER_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 10 minutes"),
+        "REDEEM_FAILURE_LIMIT": os.environ.get("REDEEM_FAILURE_LIMIT", "20 per 10 minutes"),
+        "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "720")),
+        "REVERSAL_WINDOW_MINUTES": int(os.environ.get("REVERSAL_WINDOW_MINUTES", "30")),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE"), env == "production"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "LANGUAGES": {"zh": "中文", "en": "English"},
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "JSON_AS_ASCII": False,
+        "API_TITLE": "Merchant Alliance API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+    }
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg.update(overrides)
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    if "SECRET_KEY" not in cfg:
+        cfg["SECRET_KEY"] = _secret_key(instance, env)
+    try:
+        ZoneInfo(cfg["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE {cfg['TIMEZONE']!r} is not a known time zone") from exc
+    cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["TIMEZONE"]
+    cfg["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in translation_directories())
+    return cfg
+
+
+def translation_directories() -> list[Path]:
+    """Every feature keeps its own catalog in `<package>/translations`."""
+    found: list[Path] = []
+    for top in ("alliance", "mall"):
+        found.extend(p for p in (ROOT / top).glob("**/translations") if p.is_dir())
+    return sorted(found)

@@ -1,0 +1,97 @@
+"""Marshmallow building blocks shared by every API: strict money, local-zone times, paging."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from alliance.core import clock
+from alliance.core.money import MAX_FEN
+
+# Marshmallow's own messages, listed so the catalog carries their translations; the API's error
+# handler passes every field message through gettext.
+MARSHMALLOW_MESSAGES = (
+    _l("Missing data for required field."),
+    _l("Field may not be null."),
+    _l("Unknown field."),
+    _l("Invalid input type."),
+    _l("Not a valid integer."),
+    _l("Not a valid string."),
+    _l("Not a valid boolean."),
+    _l("Not a valid datetime."),
+    _l("Not a valid date."),
+    _l("Not a valid list."),
+    _l("Not a valid number."),
+    _l("Invalid value."),
+    _l("Invalid JSON body."),
+    _l("Shorter than minimum length 1."),
+)
+
+
+class BaseSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class LocalDateTime(fields.DateTime):
+    """ISO 8601 with the configured zone's offset out; input without an offset is local time."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return clock.to_local(value).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+        return clock.ensure_utc(parsed)
+
+
+def Fen(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """An amount of money in fen: a whole number, never negative, never absurd."""
+    kwargs.setdefault(
+        "validate", validate.Range(min=0, max=MAX_FEN, error=_l("Must be between {min} and {max}."))
+    )
+    return fields.Integer(strict=True, **kwargs)
+
+
+class PageArgs(BaseSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ErrorBodySchema(BaseSchema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ApiErrorSchema(BaseSchema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """`{items, page, per_page, total}` around `item_schema`, named for OpenAPI."""
+    return type(
+        name,
+        (BaseSchema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+    )
+
+
+__all__ = [
+    "ApiErrorSchema",
+    "BaseSchema",
+    "Fen",
+    "LocalDateTime",
+    "PageArgs",
+    "ValidationError",
+    "page_schema",
+]

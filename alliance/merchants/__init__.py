@@ -1,0 +1,1 @@
+"""The alliance's merchants: applications, review, profiles, groups, tiers and service levels."""

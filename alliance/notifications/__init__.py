@@ -1,0 +1,1 @@
+"""The in-app notification inbox: reminders and notices for every kind of user."""

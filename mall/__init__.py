@@ -1,0 +1,1 @@
+"""What customers see and merchants redeem; may import alliance, never the reverse."""

@@ -1,0 +1,1 @@
+"""The landing page that greets each kind of user."""

@@ -1,0 +1,99 @@
+"""Fixtures: `app`, `client`, `db` on SQLite and (the postgres tier) PostgreSQL; a live server."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+
+import pytest
+from flask.testing import FlaskClient
+
+from alliance.core import clock
+from tests import databases
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    databases.drop_templates()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield databases.sqlite_database(tmp_path)
+    else:
+        url = databases.postgres_database()
+        yield url
+        databases.drop_postgres_database(url)
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Override in a test module to change settings."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "SCHEDULER_ENABLED": False,
+    }
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as it does in production.
+
+    The test's own app context (and its database session) stays outside: what the test set up is
+    committed before the request, and what it loaded is expired after, so it reads fresh rows.
+    """
+
+    def open(self, *args, **kwargs):
+        from alliance.core.extensions import db as _db
+
+        _db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            _db.session.expire_all()
+
+
+@pytest.fixture
+def app(app_config):
+    from alliance.core.extensions import db as _db
+    from wsgi import create_app
+
+    application = create_app(app_config)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        yield application
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from alliance.core.extensions import db as _db
+
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    yield
+    clock.reset()
+    clock.set_zone("Asia/Shanghai")
+
+
+@pytest.fixture
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def pytest_configure(config):
+    os.environ.setdefault("APP_ENV", "testing")

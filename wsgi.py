@@ -1,0 +1,110 @@
+"""The composition root: `create_app` wires extensions, blueprints, errors, commands and jobs.
+
+`gunicorn wsgi:app` serves it; `flask --app wsgi ...` runs its commands.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+# Every model module, so that migrations and create_all see the whole schema.
+import alliance.accounts.models
+import alliance.audit.models
+import alliance.branches.models
+import alliance.merchants.models
+import alliance.notifications.models  # noqa: F401
+from alliance.accounts import api as accounts_api
+from alliance.accounts import views as accounts_views
+from alliance.accounts.cli import users_cli
+from alliance.branches import api as branches_api
+from alliance.branches import demo as branches_demo
+from alliance.branches import views as branches_views
+from alliance.core import clock, http, i18n
+from alliance.core import config as config_module
+from alliance.core.api import docs_assets_blueprint
+from alliance.core.extensions import (
+    JsonErrorApi,
+    attempts,
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    login_manager,
+    migrate,
+)
+from alliance.core.i18n_cli import i18n_cli
+from alliance.core.nav import items_for
+from alliance.notifications import views as notifications_views
+from mall.home import views as home_views
+
+# Page features: each has a blueprint `bp` and `register_nav(app)`.
+PAGES = [home_views, accounts_views, branches_views, notifications_views]
+
+# API features: each has a flask-smorest blueprint `blp` under /api/v1.
+APIS = [accounts_api, branches_api]
+
+COMMANDS = [users_cli, i18n_cli]
+
+# Scheduled jobs: (id, function, trigger kwargs); run by exactly one scheduler per deployment.
+JOBS: list = []
+
+# Demo data steps, in order; each is idempotent.
+DEMO: list = [branches_demo.seed]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="templates", static_folder="static")
+    app.config.update(config_module.load(app.instance_path, overrides))
+    clock.set_zone(app.config["TIMEZONE"])
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    bootstrap.init_app(app)
+    attempts.init_app(app)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    i18n.register_filters(app)
+    http.register(app)
+
+    for feature in PAGES:
+        app.register_blueprint(feature.bp)
+        feature.register_nav(app)
+
+    api = JsonErrorApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for feature in APIS:
+        api.register_blueprint(feature.blp)
+        csrf.exempt(feature.blp)
+    app.register_blueprint(docs_assets_blueprint())
+
+    for group in COMMANDS:
+        app.cli.add_command(group)
+    from alliance.core.cli import demo_command, serve_command
+
+    app.cli.add_command(demo_command(DEMO))
+    app.cli.add_command(serve_command())
+    app.extensions["alliance.jobs"] = JOBS
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "nav_top": items_for(current_user, "top"),
+            "nav_tabs": items_for(current_user, "tab"),
+            "languages": app.config["LANGUAGES"],
+            "ui_lang": str(get_locale() or "zh"),
+            "current_path": request.full_path.rstrip("?"),
+        }
+
+    return app
+
+
+app = create_app()
