@@ -35,6 +35,7 @@ from alliance.core.extensions import (
     migrate,
 )
 from alliance.core.i18n_cli import i18n_cli
+from alliance.core.jobs import Job
 from alliance.core.nav import items_for
 from alliance.notifications import views as notifications_views
 from mall.home import views as home_views
@@ -47,8 +48,8 @@ APIS = [accounts_api, branches_api]
 
 COMMANDS = [users_cli, i18n_cli]
 
-# Scheduled jobs: (id, function, trigger kwargs); run by exactly one scheduler per deployment.
-JOBS: list = []
+# Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
+JOBS: list[Job] = []
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [branches_demo.seed]
