@@ -37,22 +37,29 @@ from alliance.core.extensions import (
 from alliance.core.i18n_cli import i18n_cli
 from alliance.core.jobs import Job
 from alliance.core.nav import items_for
+from alliance.merchants import api as merchants_api
+from alliance.merchants import demo as merchants_demo
+from alliance.merchants import jobs as merchants_jobs
+from alliance.merchants import views as merchants_views
 from alliance.notifications import views as notifications_views
 from mall.home import views as home_views
 
 # Page features: each has a blueprint `bp` and `register_nav(app)`.
-PAGES = [home_views, accounts_views, branches_views, notifications_views]
+PAGES = [home_views, accounts_views, branches_views, notifications_views, merchants_views]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api]
+APIS = [accounts_api, branches_api, merchants_api]
 
 COMMANDS = [users_cli, i18n_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job("merchants.retier", merchants_jobs.retier_all, "cron", {"day": 1, "hour": 2, "minute": 30}),
+    Job("merchants.cashflow", merchants_jobs.cashflow_reminders, "cron", {"hour": 9, "minute": 0}),
+]
 
 # Demo data steps, in order; each is idempotent.
-DEMO: list = [branches_demo.seed]
+DEMO: list = [branches_demo.seed, merchants_demo.seed]
 
 
 def create_app(overrides: dict | None = None) -> Flask:
