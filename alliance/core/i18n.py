@@ -17,8 +17,9 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """A chosen language (cookie) wins; the API also honours Accept-Language; else Chinese."""
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # jobs and commands: a domain error's message still renders
-        return getattr(g, "lang_override", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        # Jobs and commands: messages go to operators' terminals and logs, in English.
+        return getattr(g, "lang_override", None) or ("en" if "en" in languages else None)
     chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen

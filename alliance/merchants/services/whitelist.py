@@ -171,7 +171,7 @@ def add(actor, merchant_id: int, reason: str | None) -> WhitelistEntry:
     reason = require_reason(reason)
     if merchant.status != MerchantStatus.ACTIVE:
         raise InvalidState(_l("Only active members can be on the whitelist."))
-    result = db.session.execute(
+    inserted = db.session.execute(
         insert_ignore(
             WhitelistEntry.__table__,
             db.session.get_bind(),
@@ -180,9 +180,9 @@ def add(actor, merchant_id: int, reason: str | None) -> WhitelistEntry:
             added_at=clock.now_utc(),
             added_by_id=actor.id,
             reason=reason,
-        )
-    )
-    if not result.rowcount:
+        ).returning(WhitelistEntry.__table__.c.id)
+    ).first()
+    if inserted is None:
         raise Conflict(_l("This merchant is already on the whitelist."))
     entry = open_entry(merchant.id)
     record(actor, "whitelist.add", merchant, reason=reason)
