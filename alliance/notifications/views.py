@@ -36,9 +36,5 @@ def _unread(user) -> int:
 
 
 def register_nav(app) -> None:
-    desk = frozenset({"staff", "admin"})
-    phone = frozenset({"customer", "merchant", "clerk"})  # they navigate by the bottom tab bar
-    add_nav(app, NavItem("notifications.inbox", _l("Inbox"), "bell", desk, order=95, badge=_unread))
-    add_nav(
-        app, NavItem("notifications.inbox", _l("Inbox"), "bell", phone, order=95, place="tab", badge=_unread)
-    )
+    signed_in = frozenset({"customer", "merchant", "clerk", "staff", "admin"})
+    add_nav(app, NavItem("notifications.inbox", _l("Inbox"), "bell", signed_in, order=95, badge=_unread))
