@@ -108,6 +108,15 @@ TIER_LABELS = {
     "E": _l("Tier E · ordinary"),
 }
 
+# Where a tier sits in the pyramid: head (头部), waist (腰部), ordinary (普通).
+TIER_GROUP_LABELS = {
+    "A": _l("head"),
+    "B": _l("waist"),
+    "C": _l("waist"),
+    "D": _l("waist"),
+    "E": _l("ordinary"),
+}
+
 SERVICE_LEVELS = ("a", "b", "c", "d", "e")
 SERVICE_LEVEL_LABELS = {
     "a": _l("Level a · head service system"),

@@ -228,12 +228,12 @@ def _thresholds(branch_name: str) -> dict:
     }
 
 
-def _figures_for(branch_name: str, tier: str, month_index: int) -> dict:
-    """Figures that land in `tier`, growing a little month by month."""
+def _figures_for(branch_name: str, tier: str, month_index: int, number: int) -> dict:
+    """Figures that land in `tier`, growing a little month by month, a little different per shop."""
     thresholds = _thresholds(branch_name)
     base = thresholds["D"] if tier == "E" else thresholds[tier]
     factor = 0.5 if tier == "E" else 1.0
-    growth = 1 + 0.02 * month_index
+    growth = (1 + 0.02 * month_index) * (1 + 0.07 * (number % 4))
     return {
         str(f): int(base[str(f)] * shape * factor * growth) for f, shape in zip(FIGURES, SHAPE, strict=True)
     }
@@ -291,7 +291,7 @@ def seed() -> list[tuple[str, str, str]]:
                 {
                     "merchant_id": merchant.id,
                     "month": month,
-                    **_figures_for(branch_name, tier, 2 - i),
+                    **_figures_for(branch_name, tier, 2 - i, number),
                     "transaction_count": 300 + 40 * number + 10 * (2 - i),
                 }
                 for i, month in enumerate(months)

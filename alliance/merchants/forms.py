@@ -100,7 +100,7 @@ class YuanField(StringField):
 
 class ShopDetailsMixin:
     name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=100)])
-    format = SelectField(_l("Format"), choices=choices(FORMAT_LABELS))
+    format = SelectField(_l("Format"), choices=choices(FORMAT_LABELS), default="street_shop")
     industry = SelectField(_l("Trade"), choices=choices(INDUSTRY_LABELS))
     store_type = SelectField(_l("Kind of shop"), choices=choices(STORE_TYPE_LABELS))
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])

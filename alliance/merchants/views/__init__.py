@@ -39,6 +39,7 @@ def vocabularies() -> dict:
         "status_choices": c.choices(c.STATUS_LABELS),
         "tiers": c.TIERS,
         "tier_labels": c.TIER_LABELS,
+        "tier_groups": c.TIER_GROUP_LABELS,
         "figure_labels": c.FIGURE_LABELS,
         "figures": c.FIGURES,
         "service_level_labels": c.SERVICE_LEVEL_LABELS,
