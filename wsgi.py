@@ -13,8 +13,13 @@ from flask_login import current_user
 import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
+import alliance.core.idempotency
+import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
+import mall.coupons.models
+import mall.redemption.models
+import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
 from alliance.accounts.cli import users_cli
