@@ -43,13 +43,16 @@ from alliance.core.i18n_cli import i18n_cli
 from alliance.core.jobs import Job
 from alliance.core.nav import items_for
 from alliance.notifications import views as notifications_views
+from mall.coupons import api as coupons_api
 from mall.home import views as home_views
+from mall.redemption import api as redemption_api
+from mall.vouchers import api as vouchers_api
 
 # Page features: each has a blueprint `bp` and `register_nav(app)`.
 PAGES = [home_views, accounts_views, branches_views, notifications_views]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api]
+APIS = [accounts_api, branches_api, coupons_api, vouchers_api, redemption_api]
 
 COMMANDS = [users_cli, i18n_cli]
 

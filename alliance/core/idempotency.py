@@ -138,3 +138,12 @@ def purge_old_keys() -> int:
     ).rowcount
     db.session.commit()
     return removed
+
+
+def json_once(user_id: int, payload: Any, work: Callable[[], tuple[int, dict]]):
+    """For API views: honour the request's Idempotency-Key and answer with JSON (API.md)."""
+    from flask import jsonify, request
+
+    key = clean_key(request.headers.get(HEADER))
+    status, body = run_once(user_id, key, fingerprint(request.method, request.path, payload), work)
+    return jsonify(body), status

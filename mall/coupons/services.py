@@ -356,7 +356,7 @@ def update_coupon(actor, coupon: Coupon, data: dict[str, Any]) -> Coupon:
     return coupon
 
 
-def _current_fields(coupon: Coupon) -> dict[str, Any]:
+def current_fields(coupon: Coupon) -> dict[str, Any]:
     data = {
         field: getattr(coupon, field)
         for field in (
@@ -387,7 +387,7 @@ def submit(actor, coupon: Coupon) -> Coupon:
     if coupon.status not in EDITABLE:
         raise InvalidState(_l("Only drafts and rejected coupons can be submitted."))
     _ensure_merchant_can_trade(coupon.merchant)
-    rules.check_fields(_current_fields(coupon), merchant_id=coupon.merchant_id, now=clock.now_utc())
+    rules.check_fields(current_fields(coupon), merchant_id=coupon.merchant_id, now=clock.now_utc())
     coupon.status = CouponStatus.PENDING_REVIEW
     coupon.submitted_at = clock.now_utc()
     coupon.review_reason = None
