@@ -95,3 +95,28 @@ def _owner_of(shop):
 def at(text: str) -> datetime:
     """A local wall-clock time as aware UTC: at('2026-12-02 10:00') (a Wednesday)."""
     return clock.ensure_utc(datetime.fromisoformat(text))
+
+
+_FAST_HASH: str | None = None
+
+
+def customers_with_tokens(n: int) -> list[tuple[object, str]]:
+    """`n` customers and a bearer token each, quickly (one password hash shared by all)."""
+    global _FAST_HASH
+    from alliance.accounts.models import User
+
+    if _FAST_HASH is None:
+        _FAST_HASH = accounts.hash_password(PASSWORD)
+    tag = next(_seq)
+    users = [User(username=f"racer{tag}-{i}", password_hash=_FAST_HASH, role="customer") for i in range(n)]
+    db.session.add_all(users)
+    db.session.flush()
+    return [(user, accounts.issue_token(user)[0]) for user in users]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def token_for(user) -> str:
+    return accounts.issue_token(user)[0]
