@@ -120,3 +120,7 @@ def bearer(token: str) -> dict:
 
 def token_for(user) -> str:
     return accounts.issue_token(user)[0]
+
+
+def fast_customers(n: int) -> list:
+    return [user for user, _ in customers_with_tokens(n)]
