@@ -23,6 +23,7 @@ from alliance.core import clock
 from alliance.core.db import UTCDateTime, insert_ignore
 from alliance.core.errors import Conflict, DomainError, RateLimited, ValidationFailed
 from alliance.core.extensions import db
+from alliance.core.jobs import Job
 
 HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 200
@@ -138,6 +139,15 @@ def purge_old_keys() -> int:
     ).rowcount
     db.session.commit()
     return removed
+
+
+PURGE_JOB = Job(
+    "core.purge_idempotency_keys",
+    purge_old_keys,
+    "cron",
+    {"hour": 4, "minute": 10},
+    "Forget Idempotency-Keys older than a day",
+)
 
 
 def json_once(user_id: int, payload: Any, work: Callable[[], tuple[int, dict]]):

@@ -228,13 +228,13 @@ def wallet_counts(user, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def held_counts(user, coupon_ids: list[int], now: datetime | None = None) -> dict[int, int]:
-    """For coupon cards: how many usable vouchers of each coupon the customer holds (one query)."""
+def held_vouchers(user, coupon_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """For coupon cards: per coupon, a voucher the customer holds ready to use (one query)."""
     if user is None or not coupon_ids:
         return {}
     now = now or clock.now_utc()
     rows = db.session.execute(
-        sa.select(Voucher.coupon_id, sa.func.count(Voucher.id))
+        sa.select(Voucher.coupon_id, sa.func.min(Voucher.id))
         .where(
             Voucher.user_id == user.id,
             Voucher.coupon_id.in_(coupon_ids),
