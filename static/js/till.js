@@ -75,9 +75,10 @@
     var data = new FormData();
     data.append('photo', photo.files[0]);
     say(words.reading);
+    var token = form.querySelector('input[name=csrf_token]');
     fetch(script.dataset.decodeUrl, {
       method: 'POST', body: data, credentials: 'same-origin',
-      headers: {'X-CSRFToken': form.querySelector('input[name=csrf_token]').value}
+      headers: token ? {'X-CSRFToken': token.value} : {}
     }).then(function (r) { return r.json(); }).then(function (body) {
       if (body.qr_payload) { found(body.qr_payload); photo.value = ''; } else { say(body.error || words.failed, 'text-danger'); }
     }).catch(function () { say(words.failed, 'text-danger'); });
