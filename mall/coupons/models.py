@@ -77,10 +77,25 @@ class Coupon(db.Model):
 
     __tablename__ = "coupons"
     __table_args__ = (
-        sa.Index("ix_coupons_merchant_status", "merchant_id", "status"),
-        # The mall's list: live coupons, newest approval first.
+        sa.Index("ix_coupons_merchant_id", "merchant_id"),
+        # The mall's pages walk this index newest approval first.
         sa.Index("ix_coupons_status_approved_at", "status", "approved_at", "id"),
-        sa.Index("ix_coupons_status_kind", "status", "kind"),
+        # Counting live coupons (with any filter, text included), and sorting a few thousand of them,
+        # reads this index alone, never the table.
+        sa.Index(
+            "ix_coupons_live",
+            "status",
+            "merchant_id",
+            "kind",
+            "stock_remaining",
+            "claim_starts_at",
+            "claim_ends_at",
+            "valid_until",
+            "search_text",
+            "approved_at",
+        ),
+        # "Last chance": live coupons whose claim window closes first.
+        sa.Index("ix_coupons_status_claim_ends_at", "status", "claim_ends_at"),
         sa.CheckConstraint("stock_remaining >= 0", name="stock_not_negative"),
         sa.CheckConstraint("stock_remaining <= stock_total", name="stock_within_total"),
     )
@@ -97,6 +112,8 @@ class Coupon(db.Model):
     cap_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     amount_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     gift_name: Mapped[str | None] = mapped_column(sa.String(100))
+    # Lower-cased title, gift and the start of the description: what the mall's text search reads.
+    search_text: Mapped[str] = mapped_column(sa.String(400), default="")
 
     stock_total: Mapped[int] = mapped_column(sa.Integer)
     stock_remaining: Mapped[int] = mapped_column(sa.Integer)

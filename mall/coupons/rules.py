@@ -245,6 +245,7 @@ def claim_window_open(coupon: Coupon, now: datetime) -> bool:
 
 
 def merchant_can_trade(merchant: Merchant) -> bool:
+    """Whether a shop takes part now (its coupons are claimable, its tills redeem)."""
     return merchant.status == MerchantStatus.ACTIVE
 
 
@@ -275,22 +276,29 @@ def is_live(coupon: Coupon, now: datetime) -> bool:
     return claim_refusal(coupon, now) is None
 
 
-def claimable_clause(now: datetime) -> sa.ColumnElement[bool]:
-    """The SQL twin of `claim_refusal(...) is None`, minus stock. Needs `merchants` joined."""
+def merchant_live_clause() -> sa.ColumnElement[bool]:
+    """The SQL twin of `merchant_can_trade`, on `merchants`."""
+    return Merchant.status == MerchantStatus.ACTIVE
+
+
+def claimable_clause(now: datetime, *, with_merchant: bool = True) -> sa.ColumnElement[bool]:
+    """The SQL twin of `claim_refusal(...) is None`, minus stock. With `with_merchant`, `merchants`
+    must be joined; without, the caller restricts `coupons.merchant_id` to live merchants itself."""
     conditions = [
         Coupon.status == CouponStatus.APPROVED,
         sa.or_(Coupon.claim_starts_at.is_(None), Coupon.claim_starts_at <= now),
         sa.or_(Coupon.claim_ends_at.is_(None), Coupon.claim_ends_at > now),
         sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now),
-        Merchant.status == MerchantStatus.ACTIVE,
     ]
+    if with_merchant:
+        conditions.append(merchant_live_clause())
     conditions.extend(rule.clause(now) for rule in _claim_rules)
     return sa.and_(*conditions)
 
 
-def live_clause(now: datetime) -> sa.ColumnElement[bool]:
-    """Live coupons: claimable now and stock left. Needs `merchants` joined."""
-    return sa.and_(claimable_clause(now), Coupon.stock_remaining > 0)
+def live_clause(now: datetime, *, with_merchant: bool = True) -> sa.ColumnElement[bool]:
+    """Live coupons: claimable now and stock left."""
+    return sa.and_(claimable_clause(now, with_merchant=with_merchant), Coupon.stock_remaining > 0)
 
 
 def display_status(coupon: Coupon, now: datetime) -> str:

@@ -121,109 +121,120 @@ def _labels_matching(term: str, labels: dict) -> list[str]:
 
 
 def _text_clause(q: str) -> sa.ColumnElement[bool]:
-    """Every word of `q` must match the title, description, gift, shop name, trade or kind."""
+    """Every word of `q` must match the title, gift or description, the shop's name, its trade or the
+    coupon's kind (the last two by their Chinese or English names)."""
     clauses = []
     for word in q.split()[:5]:
         pattern = f"%{_escape_like(word.lower())}%"
-        options = [
-            sa.func.lower(Coupon.title).like(pattern, escape="\\"),
-            sa.func.lower(sa.func.coalesce(Coupon.description, "")).like(pattern, escape="\\"),
-            sa.func.lower(sa.func.coalesce(Coupon.gift_name, "")).like(pattern, escape="\\"),
-            sa.func.lower(Merchant.name).like(pattern, escape="\\"),
-        ]
+        shops = sa.select(Merchant.id).where(sa.func.lower(Merchant.name).like(pattern, escape="\\"))
+        options = [Coupon.search_text.like(pattern, escape="\\"), Coupon.merchant_id.in_(shops)]
         if kinds := _labels_matching(word, KIND_LABELS):
             options.append(Coupon.kind.in_(kinds))
         if industries := _labels_matching(word, INDUSTRY_LABELS):
-            options.append(Merchant.industry.in_(industries))
+            trade = sa.select(Merchant.id).where(Merchant.industry.in_(industries))
+            options.append(Coupon.merchant_id.in_(trade))
         clauses.append(sa.or_(*options))
     return sa.and_(*clauses)
 
 
-def _live_query(filters: MallFilters, now: datetime) -> sa.Select:
-    stmt = sa.select(Coupon).join(Coupon.merchant).where(rules.live_clause(now))
+def _live_filter(filters: MallFilters, now: datetime, *, walk: bool = False) -> sa.ColumnElement[bool]:
+    """Live coupons matching the filters, on `coupons` alone: shops are a subquery, not a join, so a
+    count reads only the `ix_coupons_live` index.
+
+    `walk` is for a page of many matches: `merchant_id + 0` keeps the planner (SQLite's, which has no
+    other hint) off `ix_coupons_live`, so it walks an index in the page's order and stops after a page.
+    """
+    shops = sa.select(Merchant.id).where(rules.merchant_live_clause())
     if filters.district_id:
-        stmt = stmt.where(Merchant.district_id == filters.district_id)
+        shops = shops.where(Merchant.district_id == filters.district_id)
     if filters.industry:
-        stmt = stmt.where(Merchant.industry == filters.industry)
+        shops = shops.where(Merchant.industry == filters.industry)
+    merchant = (Coupon.merchant_id + 0) if walk else Coupon.merchant_id
+    conditions = [rules.live_clause(now, with_merchant=False), merchant.in_(shops)]
     if filters.kind:
-        stmt = stmt.where(Coupon.kind == filters.kind)
+        conditions.append(Coupon.kind == filters.kind)
     if filters.merchant_id:
-        stmt = stmt.where(Coupon.merchant_id == filters.merchant_id)
+        conditions.append(Coupon.merchant_id == filters.merchant_id)
     if filters.q and filters.q.strip():
-        stmt = stmt.where(_text_clause(filters.q.strip()))
-    return stmt
+        conditions.append(_text_clause(filters.q.strip()))
+    return sa.and_(*conditions)
+
+
+# With this many matches or more, a page is found fastest by walking the index in approval order (a
+# few rows in); below it, sorting the matches is cheaper.
+WALK_FROM = 5000
+
+
+def _load(ids: list[int]) -> list[Coupon]:
+    """The coupons with their shops, in the order of `ids` (one statement, plus one for partners)."""
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(sa.select(Coupon).where(Coupon.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def mall_list(
     filters: MallFilters, page: int = 1, per_page: int = 20, now: datetime | None = None
 ) -> tuple[list[Coupon], int]:
-    """Live coupons, newest first, one page of them and the total. A fixed number of statements,
-    whatever the page size: the coupons with their shops, then their partners."""
+    """Live coupons, newest approval first: one page and the total, in four statements whatever the
+    page size (the total, the page's ids, the coupons with their shops, their partners)."""
     now = now or clock.now_utc()
-    stmt = _live_query(filters, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(
-        db.session.scalars(
-            stmt.options(contains_eager(Coupon.merchant))
-            .order_by(Coupon.approved_at.desc(), Coupon.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).unique()
+    where = _live_filter(filters, now)
+    total = int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
+    if total == 0 or (page - 1) * per_page >= total:
+        return [], total
+    if total >= WALK_FROM:
+        where = _live_filter(filters, now, walk=True)
+    ids = (
+        sa.select(Coupon.id)
+        .where(where)
+        .order_by(Coupon.approved_at.desc(), Coupon.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    return items, int(total or 0)
+    return _load(list(db.session.scalars(ids))), total
 
 
-def live_by_district(now: datetime | None = None, per_district: int = 4) -> list[tuple[District, list]]:
-    """Today's offers, district by district (home page): a few live coupons each, most recent first."""
+def live_by_district(
+    now: datetime | None = None, per_district: int = 4, scan: int = 2000
+) -> list[tuple[District, list]]:
+    """Today's offers, district by district (home page): the newest live coupons, a few per district.
+
+    Only the newest `scan` live coupons are looked at, so the page costs the same with a hundred or a
+    hundred thousand coupons; a district with none among them still has its own list in the mall.
+    """
     now = now or clock.now_utc()
-    ranked = (
-        sa.select(
-            Coupon.id.label("coupon_id"),
-            Merchant.district_id.label("district_id"),
-            sa.func.row_number()
-            .over(partition_by=Merchant.district_id, order_by=(Coupon.approved_at.desc(), Coupon.id.desc()))
-            .label("rank"),
-        )
-        .join(Coupon.merchant)
-        .where(rules.live_clause(now))
-        .subquery()
-    )
     rows = db.session.execute(
-        sa.select(ranked.c.coupon_id, ranked.c.district_id).where(ranked.c.rank <= per_district)
+        sa.select(Coupon.id, Merchant.district_id)
+        .join(Merchant, Merchant.id == Coupon.merchant_id)
+        .where(_live_filter(MallFilters(), now, walk=True))
+        .order_by(Coupon.approved_at.desc(), Coupon.id.desc())
+        .limit(scan)
     ).all()
-    if not rows:
+    picked: dict[int, list[int]] = {}
+    for coupon_id, district_id in rows:
+        chosen = picked.setdefault(district_id, [])
+        if len(chosen) < per_district:
+            chosen.append(coupon_id)
+    if not picked:
         return []
-    coupons = {
-        c.id: c
-        for c in db.session.scalars(sa.select(Coupon).where(Coupon.id.in_([r.coupon_id for r in rows])))
-    }
-    districts = {
-        d.id: d
-        for d in db.session.scalars(
-            sa.select(District).where(District.id.in_({r.district_id for r in rows})).order_by(District.name)
-        )
-    }
-    grouped: dict[int, list[Coupon]] = {}
-    for row in rows:
-        grouped.setdefault(row.district_id, []).append(coupons[row.coupon_id])
-    result = []
-    for district_id, district in sorted(districts.items(), key=lambda kv: (kv[1].branch_id, kv[1].name)):
-        items = sorted(grouped[district_id], key=lambda c: (c.approved_at, c.id), reverse=True)
-        result.append((district, items))
-    return result
+    coupons = {c.id: c for c in _load([i for ids in picked.values() for i in ids])}
+    districts = db.session.scalars(
+        sa.select(District).where(District.id.in_(list(picked))).order_by(District.branch_id, District.name)
+    )
+    return [(d, [coupons[i] for i in picked[d.id] if i in coupons]) for d in districts]
 
 
 def ending_soon(now: datetime | None = None, limit: int = 6) -> list[Coupon]:
     """Live coupons whose claim window closes first (the home page's 'last chance' row)."""
     now = now or clock.now_utc()
-    stmt = (
-        _live_query(MallFilters(), now)
-        .where(Coupon.claim_ends_at.is_not(None))
-        .options(contains_eager(Coupon.merchant))
+    ids = db.session.scalars(
+        sa.select(Coupon.id)
+        .where(_live_filter(MallFilters(), now, walk=True), Coupon.claim_ends_at > now)
         .order_by(Coupon.claim_ends_at, Coupon.id)
         .limit(limit)
     )
-    return list(db.session.scalars(stmt).unique())
+    return _load(list(ids))
 
 
 def merchant_coupons(actor, merchant_id: int) -> list[Coupon]:
@@ -317,11 +328,17 @@ def _partners(ids: list[int]) -> list[Merchant]:
     return sorted(found, key=lambda m: m.id)
 
 
+def search_text_of(coupon: Coupon) -> str:
+    parts = [coupon.title, coupon.gift_name or "", (coupon.description or "")[:200]]
+    return " ".join(p for p in parts if p).lower()[:400]
+
+
 def _apply(coupon: Coupon, clean: dict[str, Any]) -> None:
     partner_ids = clean.pop("partner_merchant_ids")
     for field, value in clean.items():
         setattr(coupon, field, value)
     coupon.stock_remaining = coupon.stock_total
+    coupon.search_text = search_text_of(coupon)
     coupon.partners = _partners(partner_ids)
 
 

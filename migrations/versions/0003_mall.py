@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-28 22:12:07.099214
+Create Date: 2026-11-28 23:19:06.558141
 
 """
 from alembic import op
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('cap_fen', sa.BigInteger(), nullable=True),
     sa.Column('amount_fen', sa.BigInteger(), nullable=True),
     sa.Column('gift_name', sa.String(length=100), nullable=True),
+    sa.Column('search_text', sa.String(length=400), nullable=False),
     sa.Column('stock_total', sa.Integer(), nullable=False),
     sa.Column('stock_remaining', sa.Integer(), nullable=False),
     sa.Column('per_customer_limit', sa.Integer(), nullable=False),
@@ -61,9 +62,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coupons'))
     )
     with op.batch_alter_table('coupons', schema=None) as batch_op:
-        batch_op.create_index('ix_coupons_merchant_status', ['merchant_id', 'status'], unique=False)
+        batch_op.create_index('ix_coupons_live', ['status', 'merchant_id', 'kind', 'stock_remaining', 'claim_starts_at', 'claim_ends_at', 'valid_until', 'search_text', 'approved_at'], unique=False)
+        batch_op.create_index('ix_coupons_merchant_id', ['merchant_id'], unique=False)
         batch_op.create_index('ix_coupons_status_approved_at', ['status', 'approved_at', 'id'], unique=False)
-        batch_op.create_index('ix_coupons_status_kind', ['status', 'kind'], unique=False)
+        batch_op.create_index('ix_coupons_status_claim_ends_at', ['status', 'claim_ends_at'], unique=False)
 
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -212,9 +214,10 @@ def downgrade():
 
     op.drop_table('idempotency_keys')
     with op.batch_alter_table('coupons', schema=None) as batch_op:
-        batch_op.drop_index('ix_coupons_status_kind')
+        batch_op.drop_index('ix_coupons_status_claim_ends_at')
         batch_op.drop_index('ix_coupons_status_approved_at')
-        batch_op.drop_index('ix_coupons_merchant_status')
+        batch_op.drop_index('ix_coupons_merchant_id')
+        batch_op.drop_index('ix_coupons_live')
 
     op.drop_table('coupons')
     # ### end Alembic commands ###

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from alliance.core import clock
 from tests import factories
 from tests.mall import factories as mf
@@ -149,7 +151,17 @@ def test_status_says_ended_when_the_window_is_over_without_any_job(client, db):
 # --- the mall list ---------------------------------------------------------------------------------
 
 
-def test_mall_lists_live_coupons_with_filters_and_paging(client, db):
+@pytest.fixture(params=["sorted", "walked"])
+def plan(request, monkeypatch):
+    """Both ways of finding a page (sorting few matches, walking the index for many) give one answer."""
+    from mall.coupons import services
+
+    if request.param == "walked":
+        monkeypatch.setattr(services, "WALK_FROM", 1)
+    return request.param
+
+
+def test_mall_lists_live_coupons_with_filters_and_paging(client, db, plan):
     east, west = factories.district(), factories.district()
     noodles = mf.merchant(east, name="兰州拉面", industry="catering")
     salon = mf.merchant(west, name="Lily Hair Salon", industry="entertainment")
