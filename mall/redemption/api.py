@@ -43,7 +43,7 @@ def reverse(data, redemption_id: int):
 @blp.route("/merchants/<int:merchant_id>/redemptions", methods=["GET"])
 @require_api_user("merchant", "clerk", "staff", "admin")
 @blp.response(200, RedemptionSchema(many=True))
-@blp.paginate()
+@blp.paginate(page_size=50, max_page_size=100)
 @errors(blp, 401, 403, 404)
 def merchant_redemptions(merchant_id: int, pagination_parameters):
     """A merchant's redemptions, newest first (that merchant, the branch's staff). Paging in X-Pagination."""
