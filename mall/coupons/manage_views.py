@@ -26,6 +26,15 @@ from mall.coupons.models import STATUS_LABELS, Coupon, CouponStatus
 
 bp = Blueprint("coupon_admin", __name__)
 
+ACTION_LABELS = {
+    "coupon.create": _l("Created"),
+    "coupon.update": _l("Edited"),
+    "coupon.submit": _l("Submitted for review"),
+    "coupon.approve": _l("Approved"),
+    "coupon.reject": _l("Rejected"),
+    "coupon.withdraw": _l("Withdrawn"),
+}
+
 
 def _partner_choices(merchant_id: int) -> list[tuple[int, str]]:
     shops = db.session.scalars(
@@ -222,6 +231,7 @@ def staff_review(coupon_id: int):
         status=rules.display_status(coupon, now),
         labels=STATUS_LABELS,
         events=history(coupon),
+        action_labels=ACTION_LABELS,
     )
 
 
