@@ -13,6 +13,7 @@ from flask_login import current_user
 import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
+import alliance.core.scheduler.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
 from alliance.accounts import api as accounts_api
@@ -37,6 +38,8 @@ from alliance.core.extensions import (
 from alliance.core.i18n_cli import i18n_cli
 from alliance.core.jobs import Job
 from alliance.core.nav import items_for
+from alliance.core.scheduler.cli import scheduler_cli
+from alliance.core.scheduler.service import start_background as start_scheduler
 from alliance.notifications import views as notifications_views
 from mall.home import views as home_views
 
@@ -46,7 +49,7 @@ PAGES = [home_views, accounts_views, branches_views, notifications_views]
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
 APIS = [accounts_api, branches_api]
 
-COMMANDS = [users_cli, i18n_cli]
+COMMANDS = [users_cli, i18n_cli, scheduler_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = []
@@ -94,6 +97,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(demo_command(DEMO))
     app.cli.add_command(serve_command())
     app.extensions["alliance.jobs"] = JOBS
+    # Wiring only: `flask serve` calls it (once per process); gunicorn workers never do.
+    app.extensions["alliance.start_scheduler"] = start_scheduler
 
     @app.context_processor
     def layout_context():

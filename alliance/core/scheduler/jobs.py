@@ -1,0 +1,23 @@
+"""The scheduler's own housekeeping job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from alliance.core import clock
+from alliance.core.extensions import db
+from alliance.core.scheduler.models import JobRun
+
+KEEP_RUNS = timedelta(days=90)
+
+
+def prune_runs() -> dict:
+    """Forget run records older than 90 days (the health page looks back a week)."""
+    cutoff = clock.now_utc() - KEEP_RUNS
+    deleted = db.session.execute(
+        sa.delete(JobRun).where(JobRun.started_at < cutoff, JobRun.outcome != "running")
+    ).rowcount
+    db.session.commit()
+    return {"deleted": deleted}
