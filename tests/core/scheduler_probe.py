@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -54,6 +55,7 @@ def main(url: str) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "probe", "SCHEDULER_ENABLED": True})
     app.extensions["alliance.jobs"] = PROBE_JOBS
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(process)d %(name)s: %(message)s")
     print("probe scheduler starting", flush=True)
     run_blocking(app)
 
