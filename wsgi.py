@@ -10,12 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 # Every model module, so that migrations and create_all see the whole schema.
-import alliance.accounts.models
-import alliance.audit.models
-import alliance.branches.models
-import alliance.core.scheduler.models
-import alliance.merchants.models
-import alliance.notifications.models  # noqa: F401
+import mall.programme.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
 from alliance.accounts.cli import users_cli
@@ -38,24 +33,44 @@ from alliance.core.extensions import (
 from alliance.core.i18n_cli import i18n_cli
 from alliance.core.jobs import Job
 from alliance.core.nav import items_for
+from alliance.core.scheduler import jobs as scheduler_jobs
 from alliance.core.scheduler.cli import scheduler_cli
 from alliance.core.scheduler.service import start_background as start_scheduler
 from alliance.notifications import views as notifications_views
+from alliance.operations import views as operations_views
 from mall.home import views as home_views
+from mall.programme import api as programme_api
+from mall.programme import demo as programme_demo
+from mall.programme import jobs as programme_jobs
+from mall.programme import staff_views as programme_staff_views
+from mall.programme import views as programme_views
 
 # Page features: each has a blueprint `bp` and `register_nav(app)`.
-PAGES = [home_views, accounts_views, branches_views, notifications_views]
+PAGES = [
+    home_views,
+    accounts_views,
+    branches_views,
+    notifications_views,
+    operations_views,
+    programme_views,
+    programme_staff_views,
+]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api]
+APIS = [accounts_api, branches_api, programme_api]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    scheduler_jobs.PRUNE_RUNS,
+    programme_jobs.ROLLOVER,
+    programme_jobs.EVENT_REMINDERS,
+    programme_jobs.FIGURES,
+]
 
 # Demo data steps, in order; each is idempotent.
-DEMO: list = [branches_demo.seed]
+DEMO: list = [branches_demo.seed, programme_demo.seed]
 
 
 def create_app(overrides: dict | None = None) -> Flask:

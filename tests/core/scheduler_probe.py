@@ -1,6 +1,6 @@
 """A scheduler process for tests: the real `run_blocking`, with one probe job that counts its runs.
 
-    python -m tests.core.scheduler_probe DATABASE_URL
+python -m tests.core.scheduler_probe DATABASE_URL
 """
 
 from __future__ import annotations

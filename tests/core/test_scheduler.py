@@ -172,7 +172,9 @@ def test_a_lock_left_by_a_dead_process_expires_after_its_lease(app, db, is_postg
     calls = Calls()
     app.extensions["alliance.jobs"] = [Job("probe.stale", calls, "interval", {"minutes": 1})]
     clock.freeze(datetime(2026, 3, 4, 1, 0, 30, tzinfo=UTC))
-    db.session.add(JobLock(job_id="probe.stale", holder="dead:1:1", locked_until=clock.now_utc() + timedelta(minutes=5)))
+    db.session.add(
+        JobLock(job_id="probe.stale", holder="dead:1:1", locked_until=clock.now_utc() + timedelta(minutes=5))
+    )
     db.session.commit()
     assert runner.execute("probe.stale") == "locked"
     clock.advance(runner.LOCK_LEASE)

@@ -56,7 +56,9 @@ def test_two_scheduler_processes_on_one_postgres_database_do_not_double_fire():
         with engine.connect() as conn:
             rows = conn.execute(sa.text(f"SELECT job_id, slot, pid FROM {PROBE_TABLE}")).all()
             runs = conn.execute(
-                sa.text("SELECT job_id, slot, outcome, holder FROM scheduler_runs WHERE job_id LIKE 'probe.%'")
+                sa.text(
+                    "SELECT job_id, slot, outcome, holder FROM scheduler_runs WHERE job_id LIKE 'probe.%'"
+                )
             ).all()
     finally:
         engine.dispose()

@@ -36,9 +36,7 @@ class JobHealth:
 
 def _next_runs() -> dict[str, datetime]:
     rows = db.session.execute(sa.select(StoredJob.id, StoredJob.next_run_time))
-    return {
-        job_id: datetime.fromtimestamp(stamp, UTC) for job_id, stamp in rows if stamp is not None
-    }
+    return {job_id: datetime.fromtimestamp(stamp, UTC) for job_id, stamp in rows if stamp is not None}
 
 
 def job_health(now: datetime | None = None) -> list[JobHealth]:
@@ -66,7 +64,9 @@ def job_health(now: datetime | None = None) -> list[JobHealth]:
         failures = (
             db.session.scalar(
                 sa.select(sa.func.count(JobRun.id)).where(
-                    JobRun.job_id == job.id, JobRun.outcome == FAILED, JobRun.started_at >= now - FAILURE_WINDOW
+                    JobRun.job_id == job.id,
+                    JobRun.outcome == FAILED,
+                    JobRun.started_at >= now - FAILURE_WINDOW,
                 )
             )
             or 0

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from alliance.core import clock
 from alliance.core.extensions import db
+from alliance.core.jobs import Job
 from alliance.core.scheduler.models import JobRun
 
 KEEP_RUNS = timedelta(days=90)
@@ -21,3 +22,8 @@ def prune_runs() -> dict:
     ).rowcount
     db.session.commit()
     return {"deleted": deleted}
+
+
+PRUNE_RUNS = Job(
+    "scheduler.prune_runs", prune_runs, "cron", {"hour": 3, "minute": 30}, "Forget old run records"
+)

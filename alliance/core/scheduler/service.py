@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
 
@@ -76,10 +77,8 @@ def remove_stale_jobs(app: Flask, scheduler: BaseScheduler) -> None:
     for stored in scheduler.get_jobs(jobstore="default"):
         if stored.id not in wanted:
             log.info("removing job %s: no longer declared", stored.id)
-            try:
+            with contextlib.suppress(JobLookupError):  # another scheduler removed it first
                 scheduler.remove_job(stored.id, jobstore="default")
-            except JobLookupError:
-                pass  # another scheduler removed it first
 
 
 def start_background(app: Flask) -> BaseScheduler:
@@ -113,7 +112,5 @@ def run_blocking(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     scheduler.add_listener(lambda event: remove_stale_jobs(app, scheduler), mask=EVENT_SCHEDULER_START)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
