@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 from alliance.core import clock
@@ -17,6 +17,8 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """A chosen language (cookie) wins; the API also honours Accept-Language; else Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # jobs and commands: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen

@@ -424,15 +424,13 @@ def _theme_taken(values: dict, district_ids: set[int], entry: ProgrammeEntry | N
     return None
 
 
-def overlap_warnings(entry: ProgrammeEntry) -> list[str]:
+def overlap_warnings(entry: ProgrammeEntry) -> list:
     """Festivals (and community events) of the same branch that overlap this one in a shared district."""
     if (
         entry.kind not in (EntryKind.FESTIVAL, EntryKind.COMMUNITY_EVENT)
         or entry.status == EntryStatus.CANCELLED
     ):
         return []
-    from flask_babel import gettext as _
-
     mine = {d.id for d in entry.districts}
     stmt = sa.select(ProgrammeEntry).where(
         ProgrammeEntry.kind == entry.kind,
@@ -451,7 +449,7 @@ def overlap_warnings(entry: ProgrammeEntry) -> list[str]:
             ]
             where = "、".join(shared) if shared else entry.branch.name
             found.append(
-                _(
+                _l(
                     "%(title)s overlaps %(other)s in %(where)s.",
                     title=entry.title,
                     other=other.title,
