@@ -55,8 +55,9 @@ def notify(
         db.session.flush()
         return True
     bind = db.session.get_bind()
-    result = db.session.execute(insert_ignore(Notification.__table__, bind, **values))
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: PostgreSQL's driver reports -1 rows for ON CONFLICT DO NOTHING.
+    stmt = insert_ignore(Notification.__table__, bind, **values).returning(Notification.__table__.c.id)
+    return db.session.scalar(stmt) is not None
 
 
 def _format_params(params: dict) -> dict:
