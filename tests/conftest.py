@@ -9,7 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from alliance.core import clock
+from alliance.core.db import write_intent
 from tests import databases
+from tests.live import browser, live_server, page  # noqa: F401  (fixtures)
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -65,10 +67,16 @@ def app(app_config):
 
     application = create_app(app_config)
     application.test_client_class = IsolatedClient
-    with application.app_context():
-        yield application
-        _db.session.remove()
-        _db.engine.dispose()
+    # The test's own reads must not take SQLite's write lock (a live server may be writing), so its
+    # transactions begin deferred; they take the lock at their first write.
+    token = write_intent.set(False)
+    try:
+        with application.app_context():
+            yield application
+            _db.session.remove()
+            _db.engine.dispose()
+    finally:
+        write_intent.reset(token)
 
 
 @pytest.fixture

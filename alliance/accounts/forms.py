@@ -63,7 +63,7 @@ class UserCreateForm(FlaskForm):
     )
     branch_id = SelectField(_l("Branch"), coerce=int, validators=[Optional()])
     merchant_id = SelectField(_l("Merchant (for clerks)"), coerce=int, validators=[Optional()])
-    submit = SubmitField(_l("Create account"))
+    submit = SubmitField(_l("Create the account"))
 
 
 class ConfirmForm(FlaskForm):

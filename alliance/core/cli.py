@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from alliance.core.extensions import db
 
@@ -44,6 +45,6 @@ def serve_command():
             starter(app)
             click.echo("Scheduler running in this process.")
         click.echo(f"Merchant alliance running at http://{host}:{port}/  (Ctrl+C to stop)")
-        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
     return serve

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -136,6 +137,12 @@ def register(app: Flask) -> None:
         token = request.environ.pop("alliance.write_token", None)
         if token is not None:
             write_intent.reset(token)
+
+    @app.route("/healthz")
+    def healthz():
+        """For load balancers and process supervisors: the app answers and reaches its database."""
+        db.session.execute(sa.text("SELECT 1"))
+        return jsonify({"status": "ok"})
 
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
