@@ -136,7 +136,10 @@ def seed() -> list[tuple[str, str, str]]:
         district_ids=[districts["万达广场商圈"].id] if "万达广场商圈" in districts else [],
         merchant_ids=merchant_ids,
     )
+    # Next Sunday when it is still this month, else the month's second Saturday.
     community_day = _first_weekday_on_or_after(today + timedelta(days=2), 7)
+    if community_day > last:
+        community_day = _first_weekday_on_or_after(first, 6) + timedelta(days=7)
     _ensure(
         staff,
         branch,
@@ -148,11 +151,11 @@ def seed() -> list[tuple[str, str, str]]:
         description="联盟商户进社区摆摊让利，现场办卡领券。",
         district_ids=[districts["老街商圈"].id] if "老街商圈" in districts else [],
     )
-    # One lecture later this month does not take place (an EXDATE), and Alice has a seat at the next.
+    # The lecture after next does not take place (an EXDATE), and Alice has a seat at the next.
     now = clock.now_utc()
-    upcoming = services.expand(lecture, now, services.local_range(last, last)[1] + timedelta(days=35))
+    upcoming = services.expand(lecture, now, now + timedelta(days=35))
     if len(upcoming) >= 2 and not lecture.cancellations:
-        services.cancel_occurrence(staff, lecture.id, upcoming[-1].start, "讲师临时有事")
+        services.cancel_occurrence(staff, lecture.id, upcoming[1].start, "讲师临时有事")
     alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
     if alice is not None and upcoming:
         taken = db.session.scalar(

@@ -281,6 +281,7 @@ def entry(entry_id: int):
         rows=rows,
         recurrence_text=recurrence.describe(found.rrule, found.dtstart.astimezone(zone)),
         warnings=services.overlap_warnings(found),
+        first_occ=services.Occurrence(found, found.dtstart, found.dtend),
         cancel_form=CancelOccurrenceForm(),
         now=now,
     )

@@ -124,6 +124,7 @@ def entry(entry_id: int):
         registered=_registered_keys(),
         register_form=RegisterForm(),
         is_open=services.is_open(found, now),
+        first_occ=services.Occurrence(found, found.dtstart, found.dtend),
         coupons=_coupons_for(found),
     )
 

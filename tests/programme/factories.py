@@ -66,7 +66,9 @@ def entry(
 def merchant(district, name: str = "Shop", status: str = "active", industry: str = "catering"):
     from alliance.merchants.models import Merchant
 
-    found = Merchant(name=name, district_id=district.id, format="street_shop", industry=industry, status=status)
+    found = Merchant(
+        name=name, district_id=district.id, format="street_shop", industry=industry, status=status
+    )
     db.session.add(found)
     db.session.flush()
     return found

@@ -43,7 +43,10 @@ def test_staff_create_read_update_delete_an_entry(setting, client):
     entry = r.json
     assert entry["starts_at"] == "2026-12-02T19:00:00+08:00" and entry["rrule"] == "FREQ=WEEKLY;BYDAY=WE"
     assert entry["phase"] == "upcoming" and entry["cancelled_occurrences"] == []
-    r = client.get("/api/v1/programme/calendar", query_string={"from": "2026-12-01T00:00:00", "to": "2026-12-31T00:00:00"})
+    r = client.get(
+        "/api/v1/programme/calendar",
+        query_string={"from": "2026-12-01T00:00:00", "to": "2026-12-31T00:00:00"},
+    )
     assert [o["starts_at"] for o in r.json] == [f"2026-12-{d:02d}T19:00:00+08:00" for d in (2, 9, 16, 23, 30)]
     assert r.json[0]["seats_left"] == 30 and r.json[0]["district_ids"] == [district.id]
     r = client.post(
@@ -52,7 +55,10 @@ def test_staff_create_read_update_delete_an_entry(setting, client):
         headers=h,
     )
     assert r.status_code == 201 and r.json["cancelled_occurrences"] == ["2026-12-16T19:00:00+08:00"]
-    r = client.get("/api/v1/programme/calendar", query_string={"from": "2026-12-01T00:00:00", "to": "2026-12-31T00:00:00"})
+    r = client.get(
+        "/api/v1/programme/calendar",
+        query_string={"from": "2026-12-01T00:00:00", "to": "2026-12-31T00:00:00"},
+    )
     assert len(r.json) == 4
     r = client.put(f"/api/v1/programme/entries/{entry['id']}", json={**body, "title": "Renamed"}, headers=h)
     assert r.status_code == 200 and r.json["title"] == "Renamed"
@@ -64,29 +70,48 @@ def test_staff_create_read_update_delete_an_entry(setting, client):
 def test_entry_errors_are_in_the_api_shape(setting, client):
     branch, _district, staff = setting
     h = factories.auth(staff)
-    base = {"kind": "festival", "title": "Fest", "branch_id": branch.id, "all_day": True,
-            "starts_at": "2026-12-10T00:00:00", "ends_at": "2026-12-12T00:00:00"}
+    base = {
+        "kind": "festival",
+        "title": "Fest",
+        "branch_id": branch.id,
+        "all_day": True,
+        "starts_at": "2026-12-10T00:00:00",
+        "ends_at": "2026-12-12T00:00:00",
+    }
     r = client.post("/api/v1/programme/entries", json={**base, "rrule": "FREQ=DAILY"}, headers=h)
     assert r.status_code == 422 and "rrule" in r.json["error"]["fields"]
-    r = client.post("/api/v1/programme/entries", json={**base, "kind": "daily_deal", "rrule": "FREQ=NEVER"}, headers=h)
+    r = client.post(
+        "/api/v1/programme/entries", json={**base, "kind": "daily_deal", "rrule": "FREQ=NEVER"}, headers=h
+    )
     assert r.status_code == 422 and r.json["error"]["code"] == "validation_error"
     r = client.post("/api/v1/programme/entries", json={**base, "starts_at": "2026-12-10T09:00:00"}, headers=h)
     assert r.status_code == 422 and "starts_at" in r.json["error"]["fields"]
     r = client.post("/api/v1/programme/entries", json={**base, "branch_id": factories.branch().id}, headers=h)
     assert r.status_code == 422 and "branch_id" in r.json["error"]["fields"]
     customer = factories.user("customer")
-    assert client.post("/api/v1/programme/entries", json=base, headers=factories.auth(customer)).status_code == 403
+    assert (
+        client.post("/api/v1/programme/entries", json=base, headers=factories.auth(customer)).status_code
+        == 403
+    )
     assert client.post("/api/v1/programme/entries", json=base).status_code == 401
-    r = client.get("/api/v1/programme/calendar", query_string={"from": "2026-12-10T00:00:00", "to": "2026-12-01T00:00:00"})
+    r = client.get(
+        "/api/v1/programme/calendar",
+        query_string={"from": "2026-12-10T00:00:00", "to": "2026-12-01T00:00:00"},
+    )
     assert r.status_code == 422
     other_staff = pf.staff_of(factories.branch())
     mine = pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 20))
-    assert client.get(f"/api/v1/programme/entries/{mine.id}", headers=factories.auth(other_staff)).status_code == 404
+    assert (
+        client.get(f"/api/v1/programme/entries/{mine.id}", headers=factories.auth(other_staff)).status_code
+        == 404
+    )
 
 
 def test_customers_register_cancel_and_are_checked_in(setting, client, db):
     _branch, _district, staff = setting
-    event = pf.entry(staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], capacity=1)
+    event = pf.entry(
+        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], capacity=1
+    )
     alice, bob = factories.user("customer"), factories.user("customer")
     ha, hb = factories.auth(alice), factories.auth(bob)
     url = f"/api/v1/programme/entries/{event.id}/registrations"
@@ -107,9 +132,9 @@ def test_customers_register_cancel_and_are_checked_in(setting, client, db):
     assert r.status_code == 201
     payload = r.json["checkin_payload"]
     hs = factories.auth(staff)
-    assert client.post("/api/v1/programme/checkins", json={"payload": payload}, headers=hs).json["error"]["code"] == (
-        "invalid_state"
-    )  # too early: the door opens two hours before
+    assert client.post("/api/v1/programme/checkins", json={"payload": payload}, headers=hs).json["error"][
+        "code"
+    ] == ("invalid_state")  # too early: the door opens two hours before
     clock.freeze(datetime(2026, 12, 9, 18, 30, tzinfo=SH))
     r = client.post("/api/v1/programme/checkins", json={"payload": payload}, headers=hs)
     assert r.status_code == 201 and r.json["customer"] == bob.name
@@ -118,20 +143,25 @@ def test_customers_register_cancel_and_are_checked_in(setting, client, db):
     forged = client.post("/api/v1/programme/checkins", json={"payload": payload[:-3] + "abc"}, headers=hs)
     assert forged.status_code == 422 and forged.json["error"]["code"] == "invalid_code"
     other_staff = pf.staff_of(factories.branch())
-    assert client.post(
-        "/api/v1/programme/checkins", json={"payload": payload}, headers=factories.auth(other_staff)
-    ).json["error"]["code"] == "invalid_code"
+    assert (
+        client.post(
+            "/api/v1/programme/checkins", json={"payload": payload}, headers=factories.auth(other_staff)
+        ).json["error"]["code"]
+        == "invalid_code"
+    )
 
 
 def test_registration_closes_when_the_event_begins_and_cancelled_occurrences_refuse(setting, client, db):
     _branch, _district, staff = setting
-    event = pf.entry(staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], capacity=5)
+    event = pf.entry(
+        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], capacity=5
+    )
     h = factories.auth(factories.user("customer"))
     url = f"/api/v1/programme/entries/{event.id}/registrations"
     clock.freeze(datetime(2026, 12, 2, 19, tzinfo=SH))
-    assert client.post(url, json={"occurrence_start": "2026-12-02T19:00:00"}, headers=h).json["error"]["code"] == (
-        "invalid_state"
-    )
+    assert client.post(url, json={"occurrence_start": "2026-12-02T19:00:00"}, headers=h).json["error"][
+        "code"
+    ] == ("invalid_state")
     from mall.programme import services
 
     services.cancel_occurrence(staff, event.id, datetime(2026, 12, 9, 19, tzinfo=SH).astimezone(UTC))

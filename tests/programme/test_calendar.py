@@ -108,10 +108,22 @@ def test_one_theme_per_month_and_scope(setting, db, app):
 
 def test_overlapping_festivals_in_one_district_warn_but_save(setting, db, app):
     _branch, d1, d2, staff = setting
-    pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 10), last_day=date(2026, 12, 16), title="First", districts=[d1])
+    pf.entry(
+        staff,
+        EntryKind.FESTIVAL,
+        date(2026, 12, 10),
+        last_day=date(2026, 12, 16),
+        title="First",
+        districts=[d1],
+    )
     dtstart, dtend = services.local_range(date(2026, 12, 15), date(2026, 12, 20))
     data = services.EntryData(
-        kind="festival", title="Second", branch_id=staff.branch_id, dtstart=dtstart, dtend=dtend, all_day=True,
+        kind="festival",
+        title="Second",
+        branch_id=staff.branch_id,
+        dtstart=dtstart,
+        dtend=dtend,
+        all_day=True,
         district_ids=[d1.id],
     )
     entry, warnings = services.create_entry(staff, data)
@@ -129,7 +141,9 @@ def test_staff_cannot_plan_for_another_branch(setting, db):
     with pytest.raises(ValidationFailed) as err:
         services.create_entry(
             staff,
-            services.EntryData(kind="festival", title="x", branch_id=other.id, dtstart=dtstart, dtend=dtend, all_day=True),
+            services.EntryData(
+                kind="festival", title="x", branch_id=other.id, dtstart=dtstart, dtend=dtend, all_day=True
+            ),
         )
     assert "branch_id" in err.value.fields
 
@@ -143,10 +157,17 @@ def test_a_daily_deal_must_repeat_and_a_festival_must_not(setting, db):
         services.create_entry(
             staff,
             services.EntryData(
-                kind="festival", title="x", branch_id=staff.branch_id, dtstart=dtstart, dtend=dtend, all_day=True,
+                kind="festival",
+                title="x",
+                branch_id=staff.branch_id,
+                dtstart=dtstart,
+                dtend=dtend,
+                all_day=True,
                 rrule="FREQ=DAILY",
             ),
         )
     assert "rrule" in err.value.fields
     with pytest.raises(ValidationFailed):
-        services.plain_timing(EntryKind.WEEKLY_EVENT, date(2026, 12, 1), start_time=time(20), end_time=time(19))
+        services.plain_timing(
+            EntryKind.WEEKLY_EVENT, date(2026, 12, 1), start_time=time(20), end_time=time(19)
+        )

@@ -57,25 +57,50 @@ def programme(db):
     west = factories.district(branch, "老街商圈")
     staff = pf.staff_of(branch)
     pf.entry(staff, EntryKind.MONTHLY_THEME, date(2026, 12, 1), title="美食主题月")
-    deal = pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 11, 4), repeats="weekly", weekdays=[3], title="周三半价")
+    deal = pf.entry(
+        staff, EntryKind.DAILY_DEAL, date(2026, 11, 4), repeats="weekly", weekdays=[3], title="周三半价"
+    )
     lecture = pf.entry(
-        staff, EntryKind.WEEKLY_EVENT, date(2026, 11, 3), repeats="weekly", weekdays=[2], title="经营讲座", capacity=30
+        staff,
+        EntryKind.WEEKLY_EVENT,
+        date(2026, 11, 3),
+        repeats="weekly",
+        weekdays=[2],
+        title="经营讲座",
+        capacity=30,
     )
     pf.entry(
-        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 7), repeats="monthly_nth", title="首周一沙龙",
-        start=time(14, 0), end=time(16, 0), districts=[east],
+        staff,
+        EntryKind.WEEKLY_EVENT,
+        date(2026, 12, 7),
+        repeats="monthly_nth",
+        title="首周一沙龙",
+        start=time(14, 0),
+        end=time(16, 0),
+        districts=[east],
     )
-    pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 10), last_day=date(2026, 12, 16), title="购物节", districts=[east])
+    pf.entry(
+        staff,
+        EntryKind.FESTIVAL,
+        date(2026, 12, 10),
+        last_day=date(2026, 12, 16),
+        title="购物节",
+        districts=[east],
+    )
     pf.entry(staff, EntryKind.COMMUNITY_EVENT, date(2026, 12, 19), title="优惠进社区", districts=[west])
     pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 20), title="草稿", status="draft")
-    services.cancel_occurrence(staff, lecture.id, datetime(2026, 12, 15, 19, tzinfo=SH).astimezone(UTC), "讲师请假")
+    services.cancel_occurrence(
+        staff, lecture.id, datetime(2026, 12, 15, 19, tzinfo=SH).astimezone(UTC), "讲师请假"
+    )
     services.cancel_occurrence(staff, deal.id, datetime(2026, 12, 23, tzinfo=SH).astimezone(UTC))
     db.session.commit()
     return branch, east, west, staff
 
 
 def _page_keys(client, **params) -> set[str]:
-    page = client.get("/staff/programme/calendar", query_string={"date": "2026-12-01", **params}).get_data(as_text=True)
+    page = client.get("/staff/programme/calendar", query_string={"date": "2026-12-01", **params}).get_data(
+        as_text=True
+    )
     keys = set(re.findall(r'data-occurrence="([^"]+)" data-cancelled="false" data-published="true"', page))
     assert keys, "the page shows no occurrence"
     return keys
@@ -109,10 +134,14 @@ def test_the_feed_expands_to_the_occurrences_of_the_calendar_page(programme, cli
 def test_the_feed_expansion_matches_the_calendar_api(programme, client):
     branch, *_rest = programme
     data = client.get(f"/programme/feeds/{ical.feed_token(branch.id)}.ics").data
-    r = client.get("/api/v1/programme/calendar", query_string={"from": "2026-12-01T00:00:00", "to": "2027-01-01T00:00:00"})
+    r = client.get(
+        "/api/v1/programme/calendar",
+        query_string={"from": "2026-12-01T00:00:00", "to": "2027-01-01T00:00:00"},
+    )
     assert r.status_code == 200
     from_api = {
-        f"{o['entry_id']}@{datetime.fromisoformat(o['starts_at']).astimezone(UTC):%Y%m%dT%H%M%SZ}" for o in r.json
+        f"{o['entry_id']}@{datetime.fromisoformat(o['starts_at']).astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        for o in r.json
     }
     start, end = services.local_range(date(2026, 12, 1), date(2026, 12, 31))
     assert expand_feed(data, start, end) == from_api

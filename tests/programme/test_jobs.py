@@ -40,12 +40,25 @@ def world(app, db):
     owner = factories.user("merchant", merchant_id=shop.id)
     customer = factories.user("customer")
     pf.entry(staff, EntryKind.MONTHLY_THEME, date(2026, 12, 1), title="Food month", merchants=[shop])
-    pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[3], title="Half-price Wed")
     pf.entry(
-        staff, EntryKind.FESTIVAL, date(2026, 12, 8), last_day=date(2026, 12, 12), title="Mall fest", merchants=[shop]
+        staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[3], title="Half-price Wed"
+    )
+    pf.entry(
+        staff,
+        EntryKind.FESTIVAL,
+        date(2026, 12, 8),
+        last_day=date(2026, 12, 12),
+        title="Mall fest",
+        merchants=[shop],
     )
     event = pf.entry(
-        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], title="Lecture", capacity=30
+        staff,
+        EntryKind.WEEKLY_EVENT,
+        date(2026, 12, 2),
+        repeats="weekly",
+        weekdays=[3],
+        title="Lecture",
+        capacity=30,
     )
     registrations.register(customer, event.id, local(2026, 12, 9, 19))
     db.session.commit()
@@ -76,7 +89,15 @@ def _state(db) -> dict:
             for n in db.session.scalars(sa.select(Notification))
         ),
         "figures": sorted(
-            (f.day, f.branch_id, f.entries_live, f.occurrences, f.registrations_new, f.attendees_expected, f.checkins)
+            (
+                f.day,
+                f.branch_id,
+                f.entries_live,
+                f.occurrences,
+                f.registrations_new,
+                f.attendees_expected,
+                f.checkins,
+            )
             for f in db.session.scalars(sa.select(DailyFigures))
         ),
     }

@@ -43,8 +43,14 @@ def test_staff_create_a_daily_deal_every_wednesday_with_plain_choices(setting, c
     r = client.post(
         "/staff/programme/entries/new/daily_deal",
         data=_form(
-            title="周三半价", branch_id=branch.id, first_day="2026-12-01", recurrence="weekly", weekdays=["3"],
-            until="2026-12-31", merchant_ids=[str(shop.id)], district_ids=[str(east.id)],
+            title="周三半价",
+            branch_id=branch.id,
+            first_day="2026-12-01",
+            recurrence="weekly",
+            weekdays=["3"],
+            until="2026-12-31",
+            merchant_ids=[str(shop.id)],
+            district_ids=[str(east.id)],
         ),
     )
     assert r.status_code == 302, r.get_data(as_text=True)
@@ -74,12 +80,24 @@ def test_a_theme_month_already_taken_is_refused_with_what_was_typed_kept(setting
 
 def test_an_overlapping_festival_saves_with_a_warning(setting, client, db):
     branch, east, staff = setting
-    pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 10), last_day=date(2026, 12, 16), title="双十二", districts=[east])
+    pf.entry(
+        staff,
+        EntryKind.FESTIVAL,
+        date(2026, 12, 10),
+        last_day=date(2026, 12, 16),
+        title="双十二",
+        districts=[east],
+    )
     factories.login(client, staff)
     r = client.post(
         "/staff/programme/entries/new/festival",
-        data=_form(title="年货节", branch_id=branch.id, first_day="2026-12-15", last_day="2026-12-20",
-                   district_ids=[str(east.id)]),
+        data=_form(
+            title="年货节",
+            branch_id=branch.id,
+            first_day="2026-12-15",
+            last_day="2026-12-20",
+            district_ids=[str(east.id)],
+        ),
     )
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -92,7 +110,13 @@ def test_a_customer_sees_today_registers_and_gets_a_check_in_qr(setting, client,
     pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[3], title="周三半价")
     pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[4], title="周四特惠")
     event = pf.entry(
-        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 3), repeats="weekly", weekdays=[4], title="经营讲座", capacity=2
+        staff,
+        EntryKind.WEEKLY_EVENT,
+        date(2026, 12, 3),
+        repeats="weekly",
+        weekdays=[4],
+        title="经营讲座",
+        capacity=2,
     )
     customer = factories.user("customer")
     page = client.get("/events").get_data(as_text=True)

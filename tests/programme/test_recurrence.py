@@ -53,13 +53,23 @@ def test_first_monday_of_the_month():
     starts = recurrence.occurrence_starts(
         first, "FREQ=MONTHLY;BYDAY=+1MO", SH, first, first + timedelta(days=100), timedelta(hours=1)
     )
-    assert [s.astimezone(SH).date() for s in starts] == [date(2026, 1, 5), date(2026, 2, 2), date(2026, 3, 2), date(2026, 4, 6)]
+    assert [s.astimezone(SH).date() for s in starts] == [
+        date(2026, 1, 5),
+        date(2026, 2, 2),
+        date(2026, 3, 2),
+        date(2026, 4, 6),
+    ]
 
 
 def test_a_raw_rrule_is_checked():
     start = datetime(2026, 1, 5, 2, tzinfo=UTC)
     assert recurrence.validate_rrule("RRULE:FREQ=WEEKLY;BYDAY=MO", start, SH) == "FREQ=WEEKLY;BYDAY=MO"
-    for bad in ("FREQ=SOMETIMES", "", "DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY", "FREQ=DAILY;UNTIL=20250101T000000Z"):
+    for bad in (
+        "FREQ=SOMETIMES",
+        "",
+        "DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY",
+        "FREQ=DAILY;UNTIL=20250101T000000Z",
+    ):
         with pytest.raises(recurrence.RecurrenceError):
             recurrence.validate_rrule(bad, start, SH)
 
