@@ -17,8 +17,9 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """A chosen language (cookie) wins; the API also honours Accept-Language; else Chinese."""
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # jobs and commands: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        # Commands and jobs: messages for the operator's terminal and logs are in English.
+        return getattr(g, "lang_override", None) or "en"
     chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen

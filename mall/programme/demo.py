@@ -77,7 +77,7 @@ def seed() -> list[tuple[str, str, str]]:
         EntryKind.MONTHLY_THEME,
         plain(EntryKind.MONTHLY_THEME, first),
         description="本月联盟餐饮商户集中让利：领券满减、周三半价、到店有礼。",
-        colour="#b8430b",
+        colour="#6741d9",
         merchant_ids=merchant_ids,
     )
     _ensure(

@@ -1,4 +1,4 @@
-"""The programme API: calendar, entries CRUD for staff, registrations and check-in, in the OpenAPI document."""
+"""The programme API: calendar, entries CRUD for staff, registrations and check-in; its OpenAPI paths."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def test_an_overlapping_festival_saves_with_a_warning(setting, client, db):
 
 
 def test_a_customer_sees_today_registers_and_gets_a_check_in_qr(setting, client, db):
-    _branch, east, staff = setting
+    _branch, _east, staff = setting
     pf.entry(staff, EntryKind.MONTHLY_THEME, date(2026, 12, 1), title="美食主题月")
     pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[3], title="周三半价")
     pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[4], title="周四特惠")
