@@ -199,3 +199,33 @@ def test_the_app_factory_wires_the_scheduler_without_starting_it(app):
 
     assert app.extensions["alliance.start_scheduler"] is start_background
     assert "background" not in _started
+
+
+def test_the_development_server_starts_one_scheduler_per_process(app, db):
+    from alliance.core.scheduler.service import _shutdown_background, _started, start_background
+
+    calls = Calls()
+    app.extensions["alliance.jobs"] = [Job("probe.dev", calls, "interval", {"hours": 1})]
+    try:
+        first = start_background(app)
+        assert start_background(app) is first and first.running
+        deadline = time.monotonic() + 10
+        while not calls.slots and time.monotonic() < deadline:  # the start-up catch-up
+            time.sleep(0.05)
+        assert len(calls.slots) == 1
+    finally:
+        _shutdown_background()
+    assert "background" not in _started
+
+
+def test_the_scheduler_commands(app, db):
+    calls = Calls()
+    app.extensions["alliance.jobs"] = [Job("probe.cli", calls, "cron", {"hour": 2}, "A probe")]
+    cli = app.test_cli_runner()
+    result = cli.invoke(args=["scheduler", "run-job", "probe.cli"])
+    assert result.exit_code == 0 and "probe.cli: ok" in result.output
+    assert len(calls.slots) == 1 and calls.slots[0] is None  # a manual run serves no slot
+    result = cli.invoke(args=["scheduler", "jobs"])
+    assert "probe.cli" in result.output and " ok " in result.output
+    result = cli.invoke(args=["scheduler", "run-job", "nope"])
+    assert result.exit_code != 0 and "no job 'nope'" in result.output
