@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from alliance.branches.models import Branch
 from alliance.core import clock
@@ -136,11 +137,11 @@ def figures_rollup() -> dict:
 
 
 ROLLOVER = Job(
-    "programme.rollover", rollover, "cron", {"hour": 0, "minute": 0}, "Daily rollover at local midnight"
+    "programme.rollover", rollover, "cron", {"hour": 0, "minute": 0}, _l("Daily rollover at local midnight")
 )
 EVENT_REMINDERS = Job(
-    "programme.event_reminders", event_reminders, "cron", {"minute": 5}, "Event reminders, the day before"
+    "programme.event_reminders", event_reminders, "cron", {"minute": 5}, _l("Event reminders, the day before")
 )
 FIGURES = Job(
-    "programme.figures", figures_rollup, "cron", {"hour": 1, "minute": 15}, "Nightly programme figures"
+    "programme.figures", figures_rollup, "cron", {"hour": 1, "minute": 15}, _l("Nightly programme figures")
 )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alliance.accounts.models import User
 from alliance.branches import demo as branches_demo
 from alliance.core.extensions import db as _db
+from alliance.core.scheduler import runner
 from mall.programme import demo as programme_demo
 from mall.programme import notices
 from mall.programme.models import Registration
@@ -25,6 +26,9 @@ def demo(app, db):
     db.session.commit()
     for reg in db.session.scalars(sa.select(Registration)):
         notices.event_reminder(reg)
+    db.session.commit()
+    for job in app.extensions["alliance.jobs"]:
+        runner.execute(job.id)
     db.session.commit()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from alliance.core import clock
 from alliance.core.extensions import db
@@ -25,5 +26,5 @@ def prune_runs() -> dict:
 
 
 PRUNE_RUNS = Job(
-    "scheduler.prune_runs", prune_runs, "cron", {"hour": 3, "minute": 30}, "Forget old run records"
+    "scheduler.prune_runs", prune_runs, "cron", {"hour": 3, "minute": 30}, _l("Forget old run records")
 )

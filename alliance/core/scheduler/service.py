@@ -63,7 +63,7 @@ def register_jobs(app: Flask, scheduler: BaseScheduler) -> None:
             trigger=build_trigger(job, zone),
             args=[job.id],
             id=job.id,
-            name=job.description or job.id,
+            name=job.id,
             replace_existing=True,
         )
     # The catch-up offers every job its latest due slot once, right after start: after downtime
@@ -97,7 +97,7 @@ def start_background(app: Flask) -> BaseScheduler:
 def _shutdown_background() -> None:
     scheduler = _started.pop("background", None)
     if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)
 
 
 def run_blocking(app: Flask) -> None:
