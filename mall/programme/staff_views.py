@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +15,7 @@ from alliance.branches import services as branches
 from alliance.core import clock
 from alliance.core.errors import DomainError
 from alliance.core.extensions import db
+from alliance.core.i18n import localtime
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error, form_errors_from, roles_required
 from alliance.merchants.models import Merchant
@@ -327,6 +330,40 @@ def attendees(entry_id: int, stamp: str):
     except DomainError:
         abort(404)
     return render_template("mall/programme/staff/attendees.html", entry=entry, start=start, regs=regs)
+
+
+@bp.route("/entries/<int:entry_id>/attendees/<stamp>.csv")
+@roles_required(*STAFF)
+def attendees_csv(entry_id: int, stamp: str):
+    try:
+        entry = services.get_entry_for_staff(current_user, entry_id)
+        start = services.parse_stamp(stamp)
+        regs = registrations.attendees(current_user, entry_id, start)
+    except DomainError:
+        abort(404)
+    out = io.StringIO()
+    out.write("\ufeff")  # so that spreadsheet programs read UTF-8
+    writer = csv.writer(out)
+    writer.writerow([_("Customer"), _("Phone"), _("Registered at"), _("Status"), _("Checked in")])
+    for r in regs:
+        writer.writerow(
+            [
+                _csv_cell(r.user.name),
+                _csv_cell(r.user.phone or ""),
+                localtime(r.created_at, "short"),
+                _("Registered") if r.status == "registered" else _("Cancelled"),
+                localtime(r.checked_in_at, "time") if r.checked_in_at else "",
+            ]
+        )
+    name = f"attendees-{entry.id}-{stamp}.csv"
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
+    )
+
+
+def _csv_cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @bp.route("/checkin", methods=["GET", "POST"])

@@ -182,3 +182,36 @@ def test_the_events_tab_sits_between_the_mall_and_the_wallet(app):
     items = [i for i in app.extensions["alliance.nav"] if i.place == "tab" and "customer" in i.roles]
     events = next(i for i in items if i.endpoint == "programme.today")
     assert isinstance(events, NavItem) and events.order == 40
+
+
+def test_the_pages_speak_english_from_the_switch(setting, client, db):
+    *_rest, staff = setting
+    event = pf.entry(
+        staff,
+        EntryKind.WEEKLY_EVENT,
+        date(2026, 12, 2),
+        repeats="weekly",
+        weekdays=[3, 6],
+        title="Talk",
+        capacity=3,
+    )
+    client.set_cookie("lang", "en")
+    page = client.get(f"/events/entries/{event.id}").get_data(as_text=True)
+    assert "Every Wednesday and Saturday" in page and "3 seats left" in page and "活动" not in page
+    factories.login(client, staff)
+    page = client.get("/staff/programme/calendar?date=2026-12-01").get_data(as_text=True)
+    assert "Programme calendar" in page and "December 2026" in page and "Weekly event" in page
+
+
+def test_staff_download_the_attendee_list(setting, client, db):
+    from mall.programme import registrations
+
+    *_rest, staff = setting
+    event = pf.entry(staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), title="讲座", capacity=10)
+    registrations.register(factories.user("customer", display_name="小美"), event.id, event.dtstart)
+    db.session.commit()
+    factories.login(client, staff)
+    r = client.get(f"/staff/programme/entries/{event.id}/attendees/20261202T110000Z.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    text = r.get_data(as_text=True)
+    assert "小美" in text and text.splitlines()[0].startswith("\ufeff")
