@@ -83,6 +83,19 @@ def test_customer_today_registrations_and_inbox(demo, live_server, browser, size
         pg.context.close()
 
 
+def test_a_customer_registers_for_an_event_on_a_phone(demo, live_server, browser):
+    pg = new_page(browser, viewport=PHONE)
+    try:
+        _sign_in(pg, live_server.url, "bob")
+        pg.goto(live_server.url + "/events")
+        pg.locator("form[action*='/register'] button").first.click()
+        pg.wait_for_url(live_server.url + "/me/registrations")
+        assert pg.get_by_text("报名成功").is_visible()
+        assert pg.locator(".checkin-qr svg").count() == 1
+    finally:
+        pg.context.close()
+
+
 def test_the_demo_is_idempotent(demo, db):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Registration))
     programme_demo.seed()

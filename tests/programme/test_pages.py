@@ -215,3 +215,46 @@ def test_staff_download_the_attendee_list(setting, client, db):
     assert r.status_code == 200 and r.mimetype == "text/csv"
     text = r.get_data(as_text=True)
     assert "小美" in text and text.splitlines()[0].startswith("\ufeff")
+
+
+def test_a_theme_banner_is_resized_on_upload(setting, client, db, app):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    branch, _east, staff = setting
+    raw = io.BytesIO()
+    Image.new("RGB", (3000, 1000), "#c8102e").save(raw, "PNG")
+    raw.seek(0)
+    factories.login(client, staff)
+    r = client.post(
+        "/staff/programme/entries/new/monthly_theme",
+        data=_form(
+            title="开学月",
+            branch_id=branch.id,
+            first_day="2027-02-01",
+            colour="#336699",
+            banner=(raw, "banner.png"),
+        ),
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    entry = db.session.scalar(sa.select(ProgrammeEntry))
+    stored = Path(app.config["UPLOAD_FOLDER"]) / "programme" / entry.banner_path
+    with Image.open(stored) as img:
+        assert img.size == (1200, 400) and img.format == "JPEG"
+    served = client.get(f"/programme/banners/{entry.banner_path}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    served.close()
+    bad = client.post(
+        "/staff/programme/entries/new/monthly_theme",
+        data=_form(
+            title="坏图",
+            branch_id=branch.id,
+            first_day="2027-03-01",
+            banner=(io.BytesIO(b"not an image"), "x.png"),
+        ),
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 200 and "请上传 JPEG、PNG 或 WebP 图片" in bad.get_data(as_text=True)
