@@ -486,12 +486,31 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
         raise InvalidState(
             _l("Customers have registered: cancel single occurrences instead of moving the series.")
         )
+    cancelling = values["status"] == EntryStatus.CANCELLED and entry.status != EntryStatus.CANCELLED
     for key, value in values.items():
         setattr(entry, key, value)
     entry.phase = phase_of(entry, clock.now_utc())
     db.session.flush()
-    record(actor, "programme.entry.update", entry, data={"title": entry.title})
+    if cancelling:
+        _tell_registrants_of_cancelled_entry(entry)
+    record(actor, "programme.entry.update", entry, data={"title": entry.title, "status": entry.status})
     return entry, overlap_warnings(entry)
+
+
+def _tell_registrants_of_cancelled_entry(entry: ProgrammeEntry) -> None:
+    from mall.programme import notices
+
+    starts = db.session.scalars(
+        sa.select(Registration.occurrence_start)
+        .where(
+            Registration.entry_id == entry.id,
+            Registration.status == "registered",
+            Registration.occurrence_start > clock.now_utc(),
+        )
+        .distinct()
+    )
+    for start in starts:
+        notices.occurrence_cancelled(entry, Occurrence(entry, start, _end_of(entry, start), True))
 
 
 def _has_registrations(entry_id: int) -> bool:

@@ -184,3 +184,37 @@ def test_the_programme_api_is_in_the_openapi_document(client):
         "/api/v1/programme/checkins",
     ):
         assert path in paths, path
+
+
+def test_cancelling_an_entry_tells_its_registrants(setting, client, db):
+    import sqlalchemy as sa
+
+    from alliance.notifications.models import Notification
+    from mall.programme import registrations, services
+
+    branch, _district, staff = setting
+    event = pf.entry(
+        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], capacity=9
+    )
+    alice, bob = factories.user("customer"), factories.user("customer")
+    registrations.register(alice, event.id, datetime(2026, 12, 2, 19, tzinfo=SH).astimezone(UTC))
+    registrations.register(bob, event.id, datetime(2026, 12, 9, 19, tzinfo=SH).astimezone(UTC))
+    db.session.commit()
+    body = {
+        "kind": "weekly_event",
+        "title": event.title,
+        "branch_id": branch.id,
+        "event_format": "lecture",
+        "starts_at": "2026-12-02T19:00:00",
+        "ends_at": "2026-12-02T20:30:00",
+        "rrule": "FREQ=WEEKLY;BYDAY=WE",
+        "capacity": 9,
+        "status": "cancelled",
+    }
+    r = client.put(f"/api/v1/programme/entries/{event.id}", json=body, headers=factories.auth(staff))
+    assert r.status_code == 200, r.json
+    told = db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.kind == "programme.occurrence_cancelled")
+    )
+    assert sorted(told) == sorted([alice.id, bob.id])
+    assert services.calendar(None, *services.local_range(date(2026, 12, 1), date(2026, 12, 31))) == []
