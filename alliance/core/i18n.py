@@ -16,10 +16,11 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     """A chosen language (cookie) wins; the API also honours Accept-Language; else Chinese."""
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        # Commands and jobs: messages for the operator's terminal and logs are in English.
-        return getattr(g, "lang_override", None) or "en"
+        # Commands and jobs speak the source language, like the rest of their output; what they store
+        # for people (notifications) is rendered later in each reader's language.
+        return "en"
+    languages = current_app.config["LANGUAGES"]
     chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen

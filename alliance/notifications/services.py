@@ -55,9 +55,11 @@ def notify(
         db.session.flush()
         return True
     bind = db.session.get_bind()
-    # RETURNING, not rowcount: PostgreSQL's driver reports -1 rows for ON CONFLICT DO NOTHING.
-    stmt = insert_ignore(Notification.__table__, bind, **values).returning(Notification.__table__.c.id)
-    return db.session.scalar(stmt) is not None
+    # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1 for this insert.
+    inserted = db.session.execute(
+        insert_ignore(Notification.__table__, bind, **values).returning(Notification.__table__.c.id)
+    ).first()
+    return inserted is not None
 
 
 def _format_params(params: dict) -> dict:
