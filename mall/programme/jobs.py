@@ -15,7 +15,7 @@ from alliance.core.jobs import Job
 from mall.programme import notices
 from mall.programme.constants import CAMPAIGN_KINDS, EntryStatus, RegistrationStatus
 from mall.programme.models import DailyFigures, ProgrammeEntry, Registration
-from mall.programme.services import calendar, local_range, phase_of, zone_of
+from mall.programme.services import calendar, local_range, phase_of, rebuild_windows, zone_of
 
 # A reminder for an occurrence is due at this local time on the day before it.
 REMINDER_AT = time(9, 0)
@@ -24,9 +24,10 @@ FIGURES_LOOKBACK_DAYS = 31
 
 
 def rollover() -> dict:
-    """Local midnight: entries become live or ended; merchants of campaigns starting today are told."""
+    """Local midnight: entries become live or ended; merchants of campaigns starting today are told;
+    open-ended series get their windows extended."""
     now = clock.now_utc()
-    changed = told = 0
+    changed = told = extended = 0
     entries = db.session.scalars(
         sa.select(ProgrammeEntry).where(
             ProgrammeEntry.status == EntryStatus.PUBLISHED, ProgrammeEntry.phase != "ended"
@@ -40,8 +41,11 @@ def rollover() -> dict:
         if phase == "live" and entry.kind in CAMPAIGN_KINDS and entry.rrule is None:
             ends_on = (entry.dtend.astimezone(zone_of(entry)) - timedelta(microseconds=1)).date()
             told += notices.campaign_live(entry, ends_on)
+        if entry.series_end is None:
+            rebuild_windows(entry, now)
+            extended += 1
     db.session.commit()
-    return {"phase_changes": changed, "merchants_told": told}
+    return {"phase_changes": changed, "merchants_told": told, "windows_extended": extended}
 
 
 def reminder_due_at(occurrence_start: datetime, entry: ProgrammeEntry) -> datetime:

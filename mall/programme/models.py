@@ -108,6 +108,24 @@ class Cancellation(db.Model):
     entry: Mapped[ProgrammeEntry] = relationship(back_populates="cancellations")
 
 
+class ProgrammeWindow(db.Model):
+    """When an entry is on, as UTC intervals from local midnight to local midnight: a theme's month, a
+    festival's dates, each day of a daily deal (cancelled days left out). The SQL mirror of the
+    entry's occurrences, so that "is it on now?" is one indexed condition in any query (the mall's
+    claimability filter uses it). Rebuilt whenever the entry changes; open-ended series are kept
+    WINDOW_HORIZON ahead by the daily rollover."""
+
+    __tablename__ = "programme_windows"
+    __table_args__ = (sa.Index("ix_programme_windows_span", "opens_at", "closes_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_entries.id", ondelete="CASCADE"), index=True
+    )
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class EventSeats(db.Model):
     """Seats taken at one occurrence; registration takes one with a conditional UPDATE."""
 

@@ -25,11 +25,13 @@ from mall.programme.constants import (
     EntryStatus,
     EventFormat,
 )
-from mall.programme.models import Cancellation, EventSeats, ProgrammeEntry, Registration
+from mall.programme.models import Cancellation, EventSeats, ProgrammeEntry, ProgrammeWindow, Registration
 
 STAFF_ROLES = ("staff", "admin")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_RANGE = timedelta(days=400)
+# Open-ended series have their windows written this far ahead (the daily rollover extends them).
+WINDOW_HORIZON = timedelta(days=400)
 
 
 # ---------------------------------------------------------------- occurrences
@@ -220,6 +222,41 @@ def open_entry_ids(at: datetime, entry_ids: list[int] | None = None) -> set[int]
     if entry_ids is not None:
         stmt = stmt.where(ProgrammeEntry.id.in_(entry_ids))
     return {entry.id for entry in db.session.scalars(stmt) if is_open(entry, at)}
+
+
+def windows_of(entry: ProgrammeEntry, until: datetime) -> list[tuple[datetime, datetime]]:
+    """The entry's open intervals up to `until`: day spans of its occurrences, touching ones merged."""
+    if entry.status != EntryStatus.PUBLISHED:
+        return []
+    end = until if entry.series_end is None else min(until, entry.series_end)
+    merged: list[list[datetime]] = []
+    for occ in expand(entry, entry.dtstart, max(end, entry.dtend)):
+        lo, hi = day_span(occ)
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def rebuild_windows(entry: ProgrammeEntry, now: datetime | None = None) -> int:
+    """Write the entry's windows afresh (after any change to its timing, status or cancellations)."""
+    now = now or clock.now_utc()
+    db.session.execute(sa.delete(ProgrammeWindow).where(ProgrammeWindow.entry_id == entry.id))
+    spans = windows_of(entry, now + WINDOW_HORIZON)
+    if spans:
+        db.session.execute(
+            sa.insert(ProgrammeWindow),
+            [{"entry_id": entry.id, "opens_at": lo, "closes_at": hi} for lo, hi in spans],
+        )
+    return len(spans)
+
+
+def open_entries_clause(at: datetime) -> sa.Select:
+    """SQL: ids of the entries whose window holds `at` (agrees with `is_open` to the second)."""
+    return sa.select(ProgrammeWindow.entry_id).where(
+        ProgrammeWindow.opens_at <= at, ProgrammeWindow.closes_at > at
+    )
 
 
 def phase_of(entry: ProgrammeEntry, at: datetime) -> str:
@@ -468,6 +505,7 @@ def create_entry(actor, data: EntryData) -> tuple[ProgrammeEntry, list[str]]:
     entry.phase = phase_of(entry, clock.now_utc())
     db.session.add(entry)
     db.session.flush()
+    rebuild_windows(entry)
     record(actor, "programme.entry.create", entry, data={"kind": entry.kind, "title": entry.title})
     return entry, overlap_warnings(entry)
 
@@ -491,6 +529,7 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
         setattr(entry, key, value)
     entry.phase = phase_of(entry, clock.now_utc())
     db.session.flush()
+    rebuild_windows(entry)
     if cancelling:
         _tell_registrants_of_cancelled_entry(entry)
     record(actor, "programme.entry.update", entry, data={"title": entry.title, "status": entry.status})
@@ -575,6 +614,7 @@ def cancel_occurrence(
     )
     db.session.add(cancellation)
     db.session.flush()
+    rebuild_windows(entry)
     from mall.programme import notices
 
     notices.occurrence_cancelled(entry, occ)
@@ -589,4 +629,5 @@ def restore_occurrence(actor, entry_id: int, occurrence_start: datetime) -> None
         raise NotFound()
     entry.cancellations.remove(found)
     db.session.flush()
+    rebuild_windows(entry)
     record(actor, "programme.occurrence.restore", entry, data={"start": f"{occurrence_start:%Y%m%dT%H%M%SZ}"})

@@ -1,4 +1,4 @@
-"""programme: entries, cancellations, seats, registrations, daily figures; the scheduler's job store, locks and runs
+"""programme: entries, windows, cancellations, seats, registrations, daily figures; the scheduler's job store, locks and runs
 
 Revision ID: 0004
 Revises: 0001
@@ -119,6 +119,18 @@ def upgrade():
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_programme_entry_merchants_merchant_id_merchants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('entry_id', 'merchant_id', name=op.f('pk_programme_entry_merchants'))
     )
+    op.create_table('programme_windows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('opens_at', sa.DateTime(), nullable=False),
+    sa.Column('closes_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['programme_entries.id'], name=op.f('fk_programme_windows_entry_id_programme_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_programme_windows'))
+    )
+    with op.batch_alter_table('programme_windows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_programme_windows_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index('ix_programme_windows_span', ['opens_at', 'closes_at'], unique=False)
+
     op.create_table('programme_event_seats',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -155,6 +167,11 @@ def downgrade():
 
     op.drop_table('programme_registrations')
     op.drop_table('programme_event_seats')
+    with op.batch_alter_table('programme_windows', schema=None) as batch_op:
+        batch_op.drop_index('ix_programme_windows_span')
+        batch_op.drop_index(batch_op.f('ix_programme_windows_entry_id'))
+
+    op.drop_table('programme_windows')
     op.drop_table('programme_entry_merchants')
     op.drop_table('programme_entry_districts')
     op.drop_table('programme_cancellations')

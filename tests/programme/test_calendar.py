@@ -171,3 +171,60 @@ def test_a_daily_deal_must_repeat_and_a_festival_must_not(setting, db):
         services.plain_timing(
             EntryKind.WEEKLY_EVENT, date(2026, 12, 1), start_time=time(20), end_time=time(19)
         )
+
+
+def test_the_windows_table_agrees_with_the_calendar_to_the_second(setting, db):
+    import random
+
+    import sqlalchemy as sa
+
+    _branch, _d1, _d2, staff = setting
+    clock.freeze(local(2026, 11, 20, 9))
+    theme = pf.entry(staff, EntryKind.MONTHLY_THEME, date(2026, 12, 1))
+    deal = pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[3, 4])
+    every_day = pf.entry(
+        staff, EntryKind.DAILY_DEAL, date(2026, 12, 5), repeats="daily", until=date(2026, 12, 20)
+    )
+    fest = pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 10), last_day=date(2026, 12, 12))
+    event = pf.entry(staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3])
+    services.cancel_occurrence(staff, deal.id, local(2026, 12, 9).astimezone(UTC))
+    draft = pf.entry(staff, EntryKind.FESTIVAL, date(2026, 12, 15), status="draft")
+    db.session.commit()
+    entries = [theme, deal, every_day, fest, event, draft]
+    # Contiguous days are one window: the daily deal from the 5th to the 20th is a single interval.
+    spans = db.session.execute(
+        sa.select(services.ProgrammeWindow.opens_at, services.ProgrammeWindow.closes_at).where(
+            services.ProgrammeWindow.entry_id == every_day.id
+        )
+    ).all()
+    assert spans == [(local(2026, 12, 5).astimezone(UTC), local(2026, 12, 21).astimezone(UTC))]
+    boundaries = {local(2026, 12, d) for d in range(1, 32)} | {local(2027, 1, 1)}
+    instants = set()
+    for b in boundaries:
+        b = b.astimezone(UTC)
+        instants |= {b - timedelta(seconds=1), b, b + timedelta(seconds=1)}
+    rng = random.Random(5)
+    instants |= {
+        local(2026, 11, 25).astimezone(UTC) + timedelta(seconds=rng.randrange(45 * 86400)) for _ in range(150)
+    }
+    for at in sorted(instants):
+        in_sql = set(db.session.scalars(services.open_entries_clause(at)))
+        by_expansion = {e.id for e in entries if services.is_open(e, at)}
+        assert in_sql == by_expansion, at
+
+
+def test_open_ended_series_keep_their_windows_ahead_through_the_rollover(setting, db):
+    import sqlalchemy as sa
+
+    from mall.programme import jobs
+
+    *_rest, staff = setting
+    clock.freeze(local(2026, 12, 1, 9))
+    deal = pf.entry(staff, EntryKind.DAILY_DEAL, date(2026, 12, 1), repeats="weekly", weekdays=[3])
+    far = local(2026, 12, 1).astimezone(UTC) + services.WINDOW_HORIZON + timedelta(days=30)
+    assert not set(db.session.scalars(services.open_entries_clause(far)))
+    clock.freeze(local(2027, 1, 20, 0, 0, 5))
+    jobs.rollover()
+    wednesday = far + timedelta(days=(2 - clock.to_local(far).weekday()) % 7, hours=12)
+    assert set(db.session.scalars(services.open_entries_clause(wednesday))) == {deal.id}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(services.ProgrammeWindow)) > 50
