@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -32,25 +33,51 @@ def _start(url: str) -> subprocess.Popen:
     )
 
 
+class Output:
+    """A process's output, read as it comes (so the test can wait for a line)."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc):
+        for line in proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
 def test_two_scheduler_processes_on_one_postgres_database_do_not_double_fire():
     url = databases.postgres_database()
-    procs = []
+    procs, outs = [], []
     try:
         create_probe_table(url)
         procs = [_start(url), _start(url)]
-        time.sleep(9)
+        outs = [Output(p) for p in procs]
+        deadline = time.monotonic() + 90  # a busy machine imports slowly
+        while not all("probe scheduler starting" in o.text for o in outs) and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in procs), [o.text for o in outs]
+            time.sleep(0.2)
+        time.sleep(8)  # both schedulers racing for every fire
         for proc in procs:
-            assert proc.poll() is None, proc.stdout.read()
+            assert proc.poll() is None, [o.text for o in outs]
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
-        outputs = []
         for proc in procs:
             try:
-                outputs.append(proc.communicate(timeout=20)[0])
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                outputs.append(proc.communicate()[0])
+                proc.wait()
+        for out in outs:
+            out.thread.join(timeout=10)
+        for proc in procs:
+            proc.stdout.close()
+    outputs = [o.text for o in outs]
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
