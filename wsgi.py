@@ -10,14 +10,26 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 # Every model module, so that migrations and create_all see the whole schema.
-import mall.programme.models  # noqa: F401
+import alliance.accounts.models
+import alliance.audit.models
+import alliance.branches.models
+import alliance.core.idempotency
+import alliance.core.scheduler.models
+import alliance.incentives.models
+import alliance.merchants.models
+import alliance.notifications.models  # noqa: F401
+import mall.coupons.models
+import mall.programme.linking
+import mall.programme.models
+import mall.redemption.models
+import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
 from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n
+from alliance.core import clock, http, i18n, idempotency
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -36,14 +48,28 @@ from alliance.core.nav import items_for
 from alliance.core.scheduler import jobs as scheduler_jobs
 from alliance.core.scheduler.cli import scheduler_cli
 from alliance.core.scheduler.service import start_background as start_scheduler
+from alliance.merchants import api as merchants_api
+from alliance.merchants import demo as merchants_demo
+from alliance.merchants import jobs as merchants_jobs
+from alliance.merchants import views as merchants_views
 from alliance.notifications import views as notifications_views
 from alliance.operations import views as operations_views
+from mall.coupons import api as coupons_api
+from mall.coupons import demo as coupons_demo
+from mall.coupons import manage_views as coupon_admin_views
+from mall.coupons import views as mall_views
 from mall.home import views as home_views
 from mall.programme import api as programme_api
 from mall.programme import demo as programme_demo
 from mall.programme import jobs as programme_jobs
 from mall.programme import staff_views as programme_staff_views
 from mall.programme import views as programme_views
+from mall.redemption import api as redemption_api
+from mall.redemption import views as till_views
+from mall.vouchers import api as vouchers_api
+from mall.vouchers import demo as vouchers_demo
+from mall.vouchers import jobs as voucher_jobs
+from mall.vouchers import views as wallet_views
 
 # Page features: each has a blueprint `bp` and `register_nav(app)`.
 PAGES = [
@@ -51,18 +77,29 @@ PAGES = [
     accounts_views,
     branches_views,
     notifications_views,
+    merchants_views,
+    mall_views,
+    coupon_admin_views,
+    wallet_views,
+    till_views,
     operations_views,
     programme_views,
     programme_staff_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api, programme_api]
+APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api, programme_api]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = [
+    Job("merchants.retier", merchants_jobs.retier_all, "cron", {"day": 1, "hour": 2, "minute": 30}),
+    Job("merchants.cashflow", merchants_jobs.cashflow_reminders, "cron", {"hour": 9, "minute": 0}),
+    idempotency.PURGE_JOB,
+    voucher_jobs.EXPIRE_VOUCHERS,
+    voucher_jobs.REMIND_EXPIRING,
+    voucher_jobs.END_COUPONS,
     scheduler_jobs.PRUNE_RUNS,
     programme_jobs.ROLLOVER,
     programme_jobs.EVENT_REMINDERS,
@@ -70,7 +107,13 @@ JOBS: list[Job] = [
 ]
 
 # Demo data steps, in order; each is idempotent.
-DEMO: list = [branches_demo.seed, programme_demo.seed]
+DEMO: list = [
+    branches_demo.seed,
+    merchants_demo.seed,
+    coupons_demo.seed,
+    vouchers_demo.seed,
+    programme_demo.seed,
+]
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -55,11 +55,9 @@ def notify(
         db.session.flush()
         return True
     bind = db.session.get_bind()
-    # RETURNING, not rowcount: through the ORM session PostgreSQL reports rowcount -1 for this insert.
-    inserted = db.session.execute(
-        insert_ignore(Notification.__table__, bind, **values).returning(Notification.__table__.c.id)
-    ).first()
-    return inserted is not None
+    # RETURNING tells whether a row went in on both databases (psycopg reports rowcount -1 here).
+    stmt = insert_ignore(Notification.__table__, bind, **values).returning(Notification.__table__.c.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def _format_params(params: dict) -> dict:
