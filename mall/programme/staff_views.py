@@ -19,7 +19,7 @@ from alliance.core.i18n import localtime
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error, form_errors_from, roles_required
 from alliance.merchants.models import Merchant
-from mall.programme import banners, ical, recurrence, registrations, services
+from mall.programme import banners, ical, linking, recurrence, registrations, services
 from mall.programme.constants import CAMPAIGN_KINDS, KIND_LABELS, EntryKind
 from mall.programme.forms import CancelOccurrenceForm, CheckinForm, EntryForm
 
@@ -145,6 +145,9 @@ def _fill_choices(form: EntryForm, branch_id: int | None) -> None:
     form.merchant_ids.choices = [
         (m.id, m.name) for m in merchants if chosen and m.district.branch_id == chosen
     ]
+    form.coupon_ids.choices = (
+        [(c.id, f"{c.title} · {c.merchant.name}") for c in linking.linkable_coupons(chosen)] if chosen else []
+    )
 
 
 def _entry_data(form: EntryForm, kind: str, banner_path: str | None) -> services.EntryData:

@@ -208,7 +208,7 @@ def register_nav(app) -> None:
             _l("Events"),
             "calendar-event",
             tab_roles,
-            order=40,
+            order=25,  # between the mall (领券) and the wallet (我的券)
             place="tab",
             prefix="/events",
         ),

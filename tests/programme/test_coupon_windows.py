@@ -107,3 +107,64 @@ def test_an_unlinked_coupon_is_untouched_and_a_coupon_joins_one_entry_only(shop_
     assert _claimable(free, customer) and not _claimable(linked, customer)
     with pytest.raises(ValidationFailed):
         linking.set_coupons(staff, fest, [linked.id])
+
+
+def test_a_closed_daily_deal_coupon_says_coming_soon_not_ended(shop_and_staff, db):
+    from mall.coupons import cards
+
+    shop, staff = shop_and_staff
+    deal = pf.entry(
+        staff,
+        EntryKind.DAILY_DEAL,
+        date(2026, 12, 1),
+        repeats="weekly",
+        weekdays=[3],
+        until=date(2026, 12, 9),
+    )
+    coupon = mf.live_coupon(shop)
+    linking.set_coupons(staff, deal, [coupon.id])
+    db.session.commit()
+    customer = factories.user("customer")
+    clock.freeze(local(2026, 12, 3, 12))  # a Thursday: the next Wednesday is coming
+    assert cards.cards_for(customer, [coupon])[0].state == cards.UPCOMING
+    clock.freeze(local(2026, 12, 2, 12))
+    assert cards.cards_for(customer, [coupon])[0].state == cards.CLAIM
+    clock.freeze(local(2026, 12, 10, 12))  # after the last Wednesday
+    assert cards.cards_for(customer, [coupon])[0].state == cards.ENDED
+
+
+def test_staff_link_coupons_through_the_api_and_the_form(shop_and_staff, client, db):
+    shop, staff = shop_and_staff
+    coupon = mf.live_coupon(shop, title="本网点的券")
+    other_branch_coupon = mf.live_coupon(mf.merchant(), title="别的网点的券")
+    h = factories.auth(staff)
+    body = {
+        "kind": "festival",
+        "title": "Fest",
+        "branch_id": staff.branch_id,
+        "all_day": True,
+        "starts_at": "2026-12-10T00:00:00",
+        "ends_at": "2026-12-13T00:00:00",
+        "coupon_ids": [coupon.id],
+    }
+    r = client.post("/api/v1/programme/entries", json=body, headers=h)
+    assert r.status_code == 201 and r.json["coupon_ids"] == [coupon.id]
+    r = client.post(
+        "/api/v1/programme/entries", json={**body, "coupon_ids": [other_branch_coupon.id]}, headers=h
+    )
+    assert r.status_code == 422 and "coupon_ids" in r.json["error"]["fields"]
+    factories.login(client, staff)
+    page = client.get("/staff/programme/entries/new/monthly_theme").get_data(as_text=True)
+    assert coupon.title in page and other_branch_coupon.title not in page
+    r = client.post(
+        "/staff/programme/entries/new/monthly_theme",
+        data={
+            "title": "主题",
+            "branch_id": staff.branch_id,
+            "first_day": "2027-01-01",
+            "status": "published",
+            "recurrence": "none",
+            "coupon_ids": [str(coupon.id)],
+        },
+    )
+    assert r.status_code == 200 and "一张优惠券只能属于一个活动项目" in r.get_data(as_text=True)
