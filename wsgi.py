@@ -14,7 +14,6 @@ import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
 import alliance.core.idempotency
-import alliance.core.scheduler.models
 import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401

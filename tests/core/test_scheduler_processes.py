@@ -33,37 +33,39 @@ def _start(url: str) -> subprocess.Popen:
     )
 
 
-class Output:
-    """A process's output, read as it comes (so the test can wait for a line)."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.lines: list[str] = []
-        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self.thread.start()
-
-    def _read(self, proc):
+def _collect(proc: subprocess.Popen, lines: list[str]) -> threading.Thread:
+    def read():
         for line in proc.stdout:
-            self.lines.append(line)
+            lines.append(line)
 
-    @property
-    def text(self) -> str:
-        return "".join(self.lines)
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
 
 
 def test_two_scheduler_processes_on_one_postgres_database_do_not_double_fire():
     url = databases.postgres_database()
-    procs, outs = [], []
+    procs: list[subprocess.Popen] = []
+    logs: list[list[str]] = []
+    readers: list[threading.Thread] = []
     try:
         create_probe_table(url)
         procs = [_start(url), _start(url)]
-        outs = [Output(p) for p in procs]
-        deadline = time.monotonic() + 90  # a busy machine imports slowly
-        while not all("probe scheduler starting" in o.text for o in outs) and time.monotonic() < deadline:
-            assert all(p.poll() is None for p in procs), [o.text for o in outs]
+        logs = [[], []]
+        readers = [_collect(proc, log) for proc, log in zip(procs, logs, strict=True)]
+        # Both schedulers must be running before the window opens (start-up is slow on a busy machine).
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+            any("Scheduler started" in ln for ln in log) for log in logs
+        ):
+            assert all(proc.poll() is None for proc in procs), ["".join(log) for log in logs]
             time.sleep(0.2)
-        time.sleep(8)  # both schedulers racing for every fire
-        for proc in procs:
-            assert proc.poll() is None, [o.text for o in outs]
+        assert all(any("Scheduler started" in ln for ln in log) for log in logs), [
+            "".join(log) for log in logs
+        ]
+        time.sleep(9)
+        for proc, log in zip(procs, logs, strict=True):
+            assert proc.poll() is None, "".join(log)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -73,11 +75,11 @@ def test_two_scheduler_processes_on_one_postgres_database_do_not_double_fire():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        for out in outs:
-            out.thread.join(timeout=10)
+        for reader in readers:
+            reader.join(timeout=10)
         for proc in procs:
             proc.stdout.close()
-    outputs = [o.text for o in outs]
+        outputs = ["".join(log) for log in logs]
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
