@@ -18,6 +18,7 @@ import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
 import mall.coupons.models
+import mall.programme.linking
 import mall.programme.models
 import mall.redemption.models
 import mall.vouchers.models  # noqa: F401

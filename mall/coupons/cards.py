@@ -52,8 +52,10 @@ def state_of(coupon: Coupon, now: datetime, held: int | None, claimed: int) -> s
     if isinstance(refusal, SoldOut):
         return SOLD_OUT
     if refusal is not None:
-        not_yet = (
-            coupon.status == CouponStatus.APPROVED and coupon.claim_starts_at and now < coupon.claim_starts_at
+        not_yet = coupon.status == CouponStatus.APPROVED and (
+            (coupon.claim_starts_at and now < coupon.claim_starts_at)
+            # A claim rule (the programme's) may say the coupon opens later, e.g. on its next day.
+            or getattr(refusal, "detail", None) == "upcoming"
         )
         return UPCOMING if not_yet else ENDED
     if claimed >= coupon.per_customer_limit:

@@ -40,6 +40,7 @@ def _entry_data(data: dict) -> services.EntryData:
         status=data.get("status", "published"),
         district_ids=data.get("district_ids") or [],
         merchant_ids=data.get("merchant_ids") or [],
+        coupon_ids=data.get("coupon_ids") or [],
     )
 
 

@@ -12,7 +12,7 @@ from alliance.branches.models import Branch
 from alliance.core import clock
 from alliance.core.extensions import db
 from alliance.merchants.models import Merchant
-from mall.programme import recurrence, registrations, services
+from mall.programme import linking, recurrence, registrations, services
 from mall.programme.constants import EntryKind, RegistrationStatus
 from mall.programme.models import ProgrammeEntry, Registration
 
@@ -70,7 +70,7 @@ def seed() -> list[tuple[str, str, str]]:
     first, last = services.month_bounds(today)
     plain = services.plain_timing
 
-    _ensure(
+    theme = _ensure(
         staff,
         branch,
         f"{first.month}月 · 美食主题月",
@@ -80,7 +80,7 @@ def seed() -> list[tuple[str, str, str]]:
         colour="#6741d9",
         merchant_ids=merchant_ids,
     )
-    _ensure(
+    deal = _ensure(
         staff,
         branch,
         "周三半价 · 合作餐厅",
@@ -151,6 +151,15 @@ def seed() -> list[tuple[str, str, str]]:
         description="联盟商户进社区摆摊让利，现场办卡领券。",
         district_ids=[districts["老街商圈"].id] if "老街商圈" in districts else [],
     )
+    # The month's theme gathers a few of the alliance's coupons, the Wednesday deal one more.
+    if not theme.coupons and not deal.coupons:
+        free = [
+            c.id
+            for c in linking.linkable_coupons(branch.id)
+            if c.status == "approved" and linking.entry_of(c.id) is None
+        ]
+        linking.set_coupons(staff, theme, free[:3])
+        linking.set_coupons(staff, deal, free[3:4])
     # The lecture after next does not take place (an EXDATE), and Alice has a seat at the next.
     now = clock.now_utc()
     upcoming = services.expand(lecture, now, now + timedelta(days=35))

@@ -60,6 +60,11 @@ class EntryForm(FlaskForm):
         validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("A JPEG, PNG or WebP image."))],
     )
     merchant_ids = MultiCheckboxField(_l("Merchants taking part"), coerce=int)
+    coupon_ids = MultiCheckboxField(
+        _l("Coupons of this entry"),
+        coerce=int,
+        description=_l("Claimable only inside this entry's dates (a daily deal: on its days)."),
+    )
     status = SelectField(_l("Status"), choices=[(k.value, v) for k, v in STATUS_LABELS.items()])
     submit = SubmitField(_l("Save"))
 

@@ -26,6 +26,14 @@ entry_merchants = sa.Table(
     sa.Column("merchant_id", sa.ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True),
 )
 
+entry_coupons = sa.Table(
+    "programme_entry_coupons",
+    db.metadata,
+    sa.Column("entry_id", sa.ForeignKey("programme_entries.id", ondelete="CASCADE"), primary_key=True),
+    # A coupon belongs to at most one entry, so its window is never ambiguous.
+    sa.Column("coupon_id", sa.ForeignKey("coupons.id", ondelete="CASCADE"), primary_key=True, unique=True),
+)
+
 
 class ProgrammeEntry(db.Model):
     """One item of the programme, scoped to a branch and optionally to some of its districts.
@@ -67,6 +75,9 @@ class ProgrammeEntry(db.Model):
     branch = relationship("Branch", lazy="joined")
     districts = relationship("District", secondary=entry_districts, lazy="selectin", order_by="District.name")
     merchants = relationship("Merchant", secondary=entry_merchants, lazy="selectin", order_by="Merchant.name")
+    coupons = relationship(
+        "Coupon", secondary=entry_coupons, lazy="selectin", order_by="Coupon.id", viewonly=True
+    )
     cancellations: Mapped[list[Cancellation]] = relationship(
         back_populates="entry",
         lazy="selectin",
@@ -81,6 +92,10 @@ class ProgrammeEntry(db.Model):
     @property
     def display_colour(self) -> str:
         return self.colour or self.kind_enum.colour
+
+    @property
+    def coupon_ids(self) -> list[int]:
+        return [c.id for c in self.coupons]
 
     @property
     def status_label(self):

@@ -53,6 +53,13 @@ class EntrySchema(BaseSchema):
     branch_id = fields.Integer(required=True, strict=True)
     district_ids = fields.List(fields.Integer(strict=True), load_default=list)
     merchant_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    coupon_ids = fields.List(
+        fields.Integer(strict=True),
+        load_default=list,
+        metadata={
+            "description": "Coupons claimable only inside this entry's window (themes, festivals, deals)"
+        },
+    )
     event_format = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf([f.value for f in EventFormat])
     )

@@ -294,6 +294,7 @@ class EntryData:
     status: str = EntryStatus.PUBLISHED
     district_ids: list[int] = field(default_factory=list)
     merchant_ids: list[int] = field(default_factory=list)
+    coupon_ids: list[int] = field(default_factory=list)
 
 
 def plain_timing(
@@ -506,6 +507,7 @@ def create_entry(actor, data: EntryData) -> tuple[ProgrammeEntry, list[str]]:
     db.session.add(entry)
     db.session.flush()
     rebuild_windows(entry)
+    _link_coupons(actor, entry, data.coupon_ids)
     record(actor, "programme.entry.create", entry, data={"kind": entry.kind, "title": entry.title})
     return entry, overlap_warnings(entry)
 
@@ -530,10 +532,18 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
     entry.phase = phase_of(entry, clock.now_utc())
     db.session.flush()
     rebuild_windows(entry)
+    _link_coupons(actor, entry, data.coupon_ids)
     if cancelling:
         _tell_registrants_of_cancelled_entry(entry)
     record(actor, "programme.entry.update", entry, data={"title": entry.title, "status": entry.status})
     return entry, overlap_warnings(entry)
+
+
+def _link_coupons(actor, entry: ProgrammeEntry, coupon_ids: list[int]) -> None:
+    from mall.programme import linking
+
+    if coupon_ids or entry.coupons:
+        linking.set_coupons(actor, entry, coupon_ids)
 
 
 def _tell_registrants_of_cancelled_entry(entry: ProgrammeEntry) -> None:

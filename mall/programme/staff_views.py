@@ -19,8 +19,8 @@ from alliance.core.i18n import localtime
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error, form_errors_from, roles_required
 from alliance.merchants.models import Merchant
-from mall.programme import banners, ical, recurrence, registrations, services
-from mall.programme.constants import KIND_LABELS, EntryKind
+from mall.programme import banners, ical, linking, recurrence, registrations, services
+from mall.programme.constants import CAMPAIGN_KINDS, KIND_LABELS, EntryKind
 from mall.programme.forms import CancelOccurrenceForm, CheckinForm, EntryForm
 
 bp = Blueprint("programme_staff", __name__, url_prefix="/staff/programme")
@@ -145,6 +145,9 @@ def _fill_choices(form: EntryForm, branch_id: int | None) -> None:
     form.merchant_ids.choices = [
         (m.id, m.name) for m in merchants if chosen and m.district.branch_id == chosen
     ]
+    form.coupon_ids.choices = (
+        [(c.id, f"{c.title} · {c.merchant.name}") for c in linking.linkable_coupons(chosen)] if chosen else []
+    )
 
 
 def _entry_data(form: EntryForm, kind: str, banner_path: str | None) -> services.EntryData:
@@ -175,6 +178,7 @@ def _entry_data(form: EntryForm, kind: str, banner_path: str | None) -> services
         status=form.status.data,
         district_ids=form.district_ids.data or [],
         merchant_ids=form.merchant_ids.data or [],
+        coupon_ids=(form.coupon_ids.data or []) if kind in CAMPAIGN_KINDS else [],
     )
 
 
@@ -236,6 +240,7 @@ def edit_entry(entry_id: int):
         form.branch_id.data = entry.branch_id
         form.district_ids.data = [d.id for d in entry.districts]
         form.merchant_ids.data = [m.id for m in entry.merchants]
+        form.coupon_ids.data = entry.coupon_ids
         form.event_format.data = entry.event_format
         form.first_day.data = local_start.date()
         form.last_day.data = (

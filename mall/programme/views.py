@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import qrcode
@@ -94,16 +95,16 @@ def today():
         register_form=RegisterForm(),
         today=day,
         coupons_for=_coupons_for,
+        claim_token=uuid.uuid4().hex,
     )
 
 
 def _coupons_for(entry) -> list:
-    """The coupons linked to an entry, when the mall provides them."""
-    try:
-        from mall.programme.linking import linked_coupons
-    except ImportError:
-        return []
-    return linked_coupons(entry)
+    """Coupon cards (the mall's) of the approved coupons linked to an entry."""
+    from mall.coupons import cards
+    from mall.programme.linking import linked_coupons
+
+    return cards.cards_for(current_user, linked_coupons(entry))
 
 
 @bp.route("/events/entries/<int:entry_id>")
@@ -126,6 +127,7 @@ def entry(entry_id: int):
         is_open=services.is_open(found, now),
         first_occ=services.Occurrence(found, found.dtstart, found.dtend),
         coupons=_coupons_for(found),
+        claim_token=uuid.uuid4().hex,
     )
 
 
@@ -206,7 +208,7 @@ def register_nav(app) -> None:
             _l("Events"),
             "calendar-event",
             tab_roles,
-            order=40,
+            order=25,  # between the mall (领券) and the wallet (我的券)
             place="tab",
             prefix="/events",
         ),

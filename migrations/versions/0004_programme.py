@@ -1,7 +1,7 @@
-"""programme: entries, windows, cancellations, seats, registrations, daily figures; the scheduler's job store, locks and runs
+"""programme: entries, windows, linked coupons, cancellations, seats, registrations, daily figures; the scheduler's job store, locks and runs
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-28 22:17:13.542390
 
 """
@@ -131,6 +131,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_programme_windows_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index('ix_programme_windows_span', ['opens_at', 'closes_at'], unique=False)
 
+    op.create_table('programme_entry_coupons',
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('coupon_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['coupon_id'], ['coupons.id'], name=op.f('fk_programme_entry_coupons_coupon_id_coupons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['entry_id'], ['programme_entries.id'], name=op.f('fk_programme_entry_coupons_entry_id_programme_entries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('entry_id', 'coupon_id', name=op.f('pk_programme_entry_coupons')),
+    sa.UniqueConstraint('coupon_id', name=op.f('uq_programme_entry_coupons_coupon_id'))
+    )
     op.create_table('programme_event_seats',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -167,6 +175,7 @@ def downgrade():
 
     op.drop_table('programme_registrations')
     op.drop_table('programme_event_seats')
+    op.drop_table('programme_entry_coupons')
     with op.batch_alter_table('programme_windows', schema=None) as batch_op:
         batch_op.drop_index('ix_programme_windows_span')
         batch_op.drop_index(batch_op.f('ix_programme_windows_entry_id'))

@@ -20,8 +20,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.fixture
 def demo(app, db):
-    branches_demo.seed()
-    db.session.commit()
+    from alliance.merchants import demo as merchants_demo
+    from mall.coupons import demo as coupons_demo
+
+    for step in (branches_demo.seed, merchants_demo.seed, coupons_demo.seed):
+        step()
+        db.session.commit()
     programme_demo.seed()
     db.session.commit()
     for reg in db.session.scalars(sa.select(Registration)):
