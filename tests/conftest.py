@@ -6,6 +6,7 @@ import contextvars
 import os
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from alliance.core import clock
@@ -64,6 +65,8 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         from alliance.core.extensions import db as _db
 
+        if not has_app_context():  # a redirect being followed, already inside the request's context
+            return super().open(*args, **kwargs)
         _db.session.commit()
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)
