@@ -113,7 +113,9 @@ def main() -> None:
         with client.session_transaction() as session:
             session["_user_id"] = str(staff.id)
             session["_fresh"] = True
-        page = timed("GET /staff/merchants (page of 50 of 10,000)", lambda: client.get("/staff/merchants?sort=-fee"))
+        page = timed(
+            "GET /staff/merchants (page of 50 of 10,000)", lambda: client.get("/staff/merchants?sort=-fee")
+        )
         assert page.status_code == 200 and page.data.count(b"<tr>") >= 50
         response = timed("GET /staff/merchants.csv (all)", lambda: client.get("/staff/merchants.csv"))
         print(f"{'  export size':<58} {len(response.data) / 1024:8.0f} KB")
