@@ -13,15 +13,20 @@ from flask_login import current_user
 import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
+import alliance.core.idempotency
+import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
+import mall.coupons.models
+import mall.redemption.models
+import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
 from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n
+from alliance.core import clock, http, i18n, idempotency
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -42,13 +47,33 @@ from alliance.merchants import demo as merchants_demo
 from alliance.merchants import jobs as merchants_jobs
 from alliance.merchants import views as merchants_views
 from alliance.notifications import views as notifications_views
+from mall.coupons import api as coupons_api
+from mall.coupons import demo as coupons_demo
+from mall.coupons import manage_views as coupon_admin_views
+from mall.coupons import views as mall_views
 from mall.home import views as home_views
+from mall.redemption import api as redemption_api
+from mall.redemption import views as till_views
+from mall.vouchers import api as vouchers_api
+from mall.vouchers import demo as vouchers_demo
+from mall.vouchers import jobs as voucher_jobs
+from mall.vouchers import views as wallet_views
 
 # Page features: each has a blueprint `bp` and `register_nav(app)`.
-PAGES = [home_views, accounts_views, branches_views, notifications_views, merchants_views]
+PAGES = [
+    home_views,
+    accounts_views,
+    branches_views,
+    notifications_views,
+    merchants_views,
+    mall_views,
+    coupon_admin_views,
+    wallet_views,
+    till_views,
+]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api, merchants_api]
+APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api]
 
 COMMANDS = [users_cli, i18n_cli]
 
@@ -56,10 +81,14 @@ COMMANDS = [users_cli, i18n_cli]
 JOBS: list[Job] = [
     Job("merchants.retier", merchants_jobs.retier_all, "cron", {"day": 1, "hour": 2, "minute": 30}),
     Job("merchants.cashflow", merchants_jobs.cashflow_reminders, "cron", {"hour": 9, "minute": 0}),
+    idempotency.PURGE_JOB,
+    voucher_jobs.EXPIRE_VOUCHERS,
+    voucher_jobs.REMIND_EXPIRING,
+    voucher_jobs.END_COUPONS,
 ]
 
 # Demo data steps, in order; each is idempotent.
-DEMO: list = [branches_demo.seed, merchants_demo.seed]
+DEMO: list = [branches_demo.seed, merchants_demo.seed, coupons_demo.seed, vouchers_demo.seed]
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -16,6 +16,10 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     """A chosen language (cookie) wins; the API also honours Accept-Language; else Chinese."""
+    if not has_request_context():
+        # Commands and jobs speak the source language, like the rest of their output; what they store
+        # for people (notifications) is rendered later in each reader's language.
+        return "en"
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         # Jobs and commands: messages go to operators' terminals and logs, in English.

@@ -1,0 +1,1 @@
+"""Incentive cash (激励金): an append-only ledger per customer; the balance is the sum of its entries."""

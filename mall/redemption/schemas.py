@@ -1,0 +1,39 @@
+"""API shapes for redemptions (API.md: Redemption)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from alliance.core.schemas import BaseSchema, Fen, LocalDateTime
+
+
+class RedemptionInSchema(BaseSchema):
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    qr_payload = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    order_amount_fen = Fen(required=True)
+
+    @validates_schema
+    def one_of_code_or_payload(self, data, **kwargs):
+        if bool(data.get("code")) == bool(data.get("qr_payload")):
+            raise ValidationError(_l("Give either a code or a QR payload."), field_name="code")
+
+
+class RedemptionSchema(BaseSchema):
+    id = fields.Integer()
+    voucher_id = fields.Integer()
+    merchant_id = fields.Integer()
+    order_amount_fen = fields.Integer()
+    discount_fen = fields.Integer()
+    payable_fen = fields.Integer()
+    cashback_fen = fields.Integer()
+    gift_name = fields.Function(lambda r: r.voucher.coupon.gift_name)
+    coupon_title = fields.Function(lambda r: r.voucher.coupon.title)
+    method = fields.String()
+    redeemed_at = LocalDateTime()
+    reversed_at = LocalDateTime(allow_none=True)
+    reversal_reason = fields.String(allow_none=True)
+
+
+class ReversalSchema(BaseSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

@@ -1,0 +1,359 @@
+"""Claiming vouchers, the wallet, codes and signed QR payloads, expiry and reminders.
+
+A claim is one transaction of conditional statements, so it holds under any number of concurrent
+requests on SQLite and PostgreSQL alike:
+  1. the per-customer counter row is created if missing, then `claimed = claimed + 1 WHERE claimed < limit`;
+  2. the same for the customer's counter of the local day, when the coupon has a daily limit;
+  3. `stock_remaining = stock_remaining - 1 WHERE stock_remaining > 0 AND status = 'approved'`;
+  4. the voucher row.
+A statement that changes no row answers `limit_reached` or `sold_out`, and the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from alliance.core import clock, codes, signing
+from alliance.core.db import insert_ignore
+from alliance.core.errors import Forbidden, InvalidCode, LimitReached, NotClaimable, NotFound, SoldOut
+from alliance.core.extensions import db
+from alliance.notifications.services import notify, register_kind
+from mall.coupons import rules
+from mall.coupons.models import Audience, Coupon, CouponStatus
+from mall.vouchers.models import ClaimCounter, DailyClaimCounter, Voucher, VoucherStatus
+
+CODE_LENGTH = 12  # 11 random characters from 31 and a check character: about 2.5 × 10^16 codes
+QR_PURPOSE = "voucher-qr"
+QR_TTL_SECONDS = 90  # a scanned payload is accepted this long after it was issued
+QR_REFRESH_SECONDS = 30  # the voucher page fetches a fresh payload this often
+QR_FUTURE_SKEW_SECONDS = 30  # clocks of several servers may disagree a little
+REMIND_BEFORE = timedelta(days=3)
+
+register_kind(
+    "voucher_expiring",
+    title=_l("Your voucher expires soon"),
+    body=_l("%(title)s at %(shop)s is valid until %(until_at)s. Use it before then."),
+)
+
+
+def qr_ttl_seconds() -> int:
+    return int(current_app.config.get("QR_TTL_SECONDS", QR_TTL_SECONDS))
+
+
+def qr_refresh_seconds() -> int:
+    return int(current_app.config.get("QR_REFRESH_SECONDS", QR_REFRESH_SECONDS))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Claiming
+# ---------------------------------------------------------------------------------------------------
+
+
+def _bump(table, where, limit: int) -> bool:
+    """`claimed = claimed + 1` if still under `limit`; False when the limit is used up."""
+    result = db.session.execute(
+        sa.update(table)
+        .where(*where, table.claimed < limit)
+        .values(claimed=table.claimed + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _has_redeemed_here(user_id: int, merchant_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Voucher.id)
+            .where(
+                Voucher.user_id == user_id,
+                Voucher.merchant_id == merchant_id,
+                Voucher.status == VoucherStatus.REDEEMED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def validity_for(coupon: Coupon, claimed_at: datetime) -> tuple[datetime, datetime | None]:
+    """(valid_from, valid_until) of a voucher claimed at `claimed_at`.
+
+    N days after claiming runs to the end of the Nth local day, counting the day of the claim.
+    """
+    if coupon.valid_days_after_claim:
+        last_day = clock.to_local(claimed_at).date() + timedelta(days=coupon.valid_days_after_claim)
+        return claimed_at, clock.local_midnight_utc(last_day)
+    valid_from = coupon.valid_from if coupon.valid_from and coupon.valid_from > claimed_at else claimed_at
+    return valid_from, coupon.valid_until
+
+
+def claim(customer, coupon_id: int, now: datetime | None = None) -> Voucher:
+    """Claim one voucher of `coupon_id` for `customer` (see the module's docstring for how)."""
+    if customer.role != "customer":
+        raise Forbidden(_l("Only customers claim vouchers."))
+    now = now or clock.now_utc()
+    coupon = db.session.get(Coupon, coupon_id)
+    if coupon is None:
+        raise NotFound()
+    refusal = rules.claim_refusal(coupon, now)
+    if refusal is not None:
+        raise refusal
+    if coupon.audience == Audience.NEW_CUSTOMERS and _has_redeemed_here(customer.id, coupon.merchant_id):
+        raise NotClaimable(_l("This offer is for new customers of this shop."))
+
+    bind = db.session.get_bind()
+    db.session.execute(
+        insert_ignore(ClaimCounter.__table__, bind, coupon_id=coupon.id, user_id=customer.id, claimed=0)
+    )
+    if not _bump(
+        ClaimCounter,
+        (ClaimCounter.coupon_id == coupon.id, ClaimCounter.user_id == customer.id),
+        coupon.per_customer_limit,
+    ):
+        raise LimitReached(_l("Limit %(n)s per customer.", n=coupon.per_customer_limit))
+    if coupon.daily_limit:
+        today = clock.to_local(now).date()
+        db.session.execute(
+            insert_ignore(
+                DailyClaimCounter.__table__,
+                bind,
+                coupon_id=coupon.id,
+                user_id=customer.id,
+                day=today,
+                claimed=0,
+            )
+        )
+        if not _bump(
+            DailyClaimCounter,
+            (
+                DailyClaimCounter.coupon_id == coupon.id,
+                DailyClaimCounter.user_id == customer.id,
+                DailyClaimCounter.day == today,
+            ),
+            coupon.daily_limit,
+        ):
+            raise LimitReached(_l("Limit %(n)s per customer per day.", n=coupon.daily_limit))
+
+    taken = db.session.execute(
+        sa.update(Coupon)
+        .where(
+            Coupon.id == coupon.id,
+            Coupon.stock_remaining > 0,
+            Coupon.status == CouponStatus.APPROVED,
+        )
+        .values(stock_remaining=Coupon.stock_remaining - 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(coupon, ["stock_remaining", "status"])
+    if not taken:
+        if coupon.status != CouponStatus.APPROVED:
+            raise NotClaimable(_l("This offer has ended."))
+        raise SoldOut()
+
+    valid_from, valid_until = validity_for(coupon, now)
+    voucher = _insert_voucher(
+        coupon_id=coupon.id,
+        user_id=customer.id,
+        merchant_id=coupon.merchant_id,
+        status=VoucherStatus.ACTIVE,
+        claimed_at=now,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    return voucher
+
+
+def _insert_voucher(**values) -> Voucher:
+    """A voucher with a fresh random code; a clash with an existing code (about one in 10^16) retries."""
+    for _attempt in range(5):
+        voucher = Voucher(code=codes.new_code(CODE_LENGTH), **values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(voucher)
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return voucher
+    raise RuntimeError("could not find a free voucher code")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The wallet
+# ---------------------------------------------------------------------------------------------------
+
+
+def _status_clause(status: str, now: datetime) -> sa.ColumnElement[bool]:
+    not_over = sa.or_(Voucher.valid_until.is_(None), Voucher.valid_until > now)
+    if status == VoucherStatus.ACTIVE:
+        return sa.and_(Voucher.status == VoucherStatus.ACTIVE, not_over)
+    if status == VoucherStatus.EXPIRED:
+        return sa.or_(
+            Voucher.status == VoucherStatus.EXPIRED,
+            sa.and_(Voucher.status == VoucherStatus.ACTIVE, sa.not_(not_over)),
+        )
+    return Voucher.status == status
+
+
+def wallet(user, status: str | None = None, now: datetime | None = None) -> list[Voucher]:
+    """The customer's vouchers; active ones soonest-to-expire first, others newest first."""
+    now = now or clock.now_utc()
+    stmt = sa.select(Voucher).where(Voucher.user_id == user.id)
+    if status:
+        stmt = stmt.where(_status_clause(status, now))
+    if status == VoucherStatus.ACTIVE:
+        stmt = stmt.order_by(Voucher.valid_until.is_(None), Voucher.valid_until, Voucher.id.desc())
+    else:
+        stmt = stmt.order_by(Voucher.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def wallet_counts(user, now: datetime | None = None) -> dict[str, int]:
+    now = now or clock.now_utc()
+    counts = {}
+    for status in VoucherStatus:
+        counts[status.value] = int(
+            db.session.scalar(
+                sa.select(sa.func.count(Voucher.id)).where(
+                    Voucher.user_id == user.id, _status_clause(status, now)
+                )
+            )
+            or 0
+        )
+    return counts
+
+
+def held_vouchers(user, coupon_ids: list[int], now: datetime | None = None) -> dict[int, int]:
+    """For coupon cards: per coupon, a voucher the customer holds ready to use (one query)."""
+    if user is None or not coupon_ids:
+        return {}
+    now = now or clock.now_utc()
+    rows = db.session.execute(
+        sa.select(Voucher.coupon_id, sa.func.min(Voucher.id))
+        .where(
+            Voucher.user_id == user.id,
+            Voucher.coupon_id.in_(coupon_ids),
+            _status_clause(VoucherStatus.ACTIVE, now),
+        )
+        .group_by(Voucher.coupon_id)
+    ).all()
+    return dict(rows)
+
+
+def claimed_counts(user, coupon_ids: list[int]) -> dict[int, int]:
+    """How many vouchers of each coupon the customer has ever claimed (for 已领取 on cards)."""
+    if user is None or not coupon_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ClaimCounter.coupon_id, ClaimCounter.claimed).where(
+            ClaimCounter.user_id == user.id, ClaimCounter.coupon_id.in_(coupon_ids)
+        )
+    ).all()
+    return dict(rows)
+
+
+def get_own(user, voucher_id: int) -> Voucher:
+    voucher = db.session.get(Voucher, voucher_id)
+    if voucher is None or voucher.user_id != user.id:
+        raise NotFound()
+    return voucher
+
+
+# ---------------------------------------------------------------------------------------------------
+# Codes and QR payloads
+# ---------------------------------------------------------------------------------------------------
+
+
+def find_by_code(text: str) -> Voucher | None:
+    """The voucher a typed code names, or None. A code with a wrong check character never reaches
+    the database."""
+    code = codes.normalise(text)
+    if not codes.is_well_formed(code, CODE_LENGTH):
+        return None
+    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code))
+
+
+def qr_payload(voucher: Voucher, now: datetime | None = None) -> str:
+    """A fresh signed payload: the voucher id, a nonce and the issue time."""
+    now = now or clock.now_utc()
+    return signing.dumps(
+        QR_PURPOSE, {"v": voucher.id, "n": secrets.token_urlsafe(6), "t": int(now.timestamp())}
+    )
+
+
+class ForgedPayload(InvalidCode):
+    """A payload whose signature does not verify: counts as a failed attempt."""
+
+
+def voucher_from_payload(payload: str, now: datetime | None = None) -> Voucher:
+    """The voucher a scanned payload names. A changed or invented payload is `invalid_code` (and
+    counts against the merchant's attempts); a genuine but old one asks for a fresh QR."""
+    now = now or clock.now_utc()
+    try:
+        data = signing.loads(QR_PURPOSE, payload)
+    except signing.BadSignature:
+        raise ForgedPayload()
+    if not isinstance(data, dict) or not isinstance(data.get("v"), int) or not isinstance(data.get("t"), int):
+        raise ForgedPayload()
+    age = now.timestamp() - data["t"]
+    if age > qr_ttl_seconds() or age < -QR_FUTURE_SKEW_SECONDS:
+        raise InvalidCode(
+            _l("This QR code is out of date. Ask the customer to refresh it, or type the code.")
+        )
+    voucher = db.session.get(Voucher, data["v"])
+    if voucher is None:
+        raise ForgedPayload()
+    return voucher
+
+
+# ---------------------------------------------------------------------------------------------------
+# Jobs' work
+# ---------------------------------------------------------------------------------------------------
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Mark active vouchers past their validity as expired. Idempotent."""
+    now = now or clock.now_utc()
+    return db.session.execute(
+        sa.update(Voucher)
+        .where(
+            Voucher.status == VoucherStatus.ACTIVE,
+            Voucher.valid_until.is_not(None),
+            Voucher.valid_until <= now,
+        )
+        .values(status=VoucherStatus.EXPIRED, expired_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def remind_expiring(now: datetime | None = None, link_for=None) -> int:
+    """Tell customers, once per voucher, that a voucher runs out within three days."""
+    now = now or clock.now_utc()
+    vouchers = db.session.scalars(
+        sa.select(Voucher)
+        .where(
+            Voucher.status == VoucherStatus.ACTIVE,
+            Voucher.valid_until > now,
+            Voucher.valid_until <= now + REMIND_BEFORE,
+        )
+        .order_by(Voucher.id)
+    ).all()
+    sent = 0
+    for voucher in vouchers:
+        sent += notify(
+            voucher.user_id,
+            "voucher_expiring",
+            {
+                "title": voucher.coupon.title,
+                "shop": voucher.coupon.merchant.name,
+                "until_at": voucher.valid_until.isoformat(),
+            },
+            link=link_for(voucher) if link_for else None,
+            dedupe_key=f"voucher-expiring:{voucher.id}",
+        )
+    return sent

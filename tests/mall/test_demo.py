@@ -1,0 +1,57 @@
+"""The demo grows: live coupons of every kind across the active merchants, and the demo customers
+holding vouchers in every state; running it again changes nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import wsgi
+from alliance.core import clock
+from mall.coupons import rules
+from mall.coupons.models import Coupon
+from mall.vouchers.models import Voucher
+from tests.mall import factories as mf
+
+
+def run_demo(db):
+    logins = []
+    for step in wsgi.DEMO:
+        logins.extend(step() or [])
+        db.session.commit()
+    return logins
+
+
+def snapshot(db):
+    coupons = db.session.scalar(sa.select(sa.func.count(Coupon.id)))
+    rows = db.session.execute(
+        sa.select(Voucher.user_id, Voucher.status, sa.func.count(Voucher.id)).group_by(
+            Voucher.user_id, Voucher.status
+        )
+    ).all()
+    return coupons, sorted(rows)
+
+
+def test_without_active_merchants_the_mall_demo_does_nothing(app, db):
+    mf.merchant(status="pending")
+    run_demo(db)
+    assert db.session.scalar(sa.select(sa.func.count(Coupon.id))) == 0
+
+
+def test_the_demo_fills_the_mall_and_is_idempotent(app, db):
+    shops = [mf.merchant() for _ in range(3)]
+    mf.owner(shops[0])
+    db.session.commit()
+    run_demo(db)
+    now = clock.now_utc()
+    live = [c for c in db.session.scalars(sa.select(Coupon)) if rules.is_live(c, now)]
+    assert {c.kind for c in live} == {"threshold_cut", "discount", "cash", "gift", "cashback"}
+    assert {c.merchant_id for c in live} == {s.id for s in shops}
+    from alliance.accounts.models import User
+
+    for name in ("alice", "bob"):
+        user = db.session.scalar(sa.select(User).where(User.username == name))
+        states = {v.status for v in db.session.scalars(sa.select(Voucher).where(Voucher.user_id == user.id))}
+        assert states == {"active", "redeemed", "expired"}, name
+    before = snapshot(db)
+    run_demo(db)
+    assert snapshot(db) == before
