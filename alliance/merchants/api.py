@@ -12,10 +12,10 @@ from alliance.merchants.schemas import (
     MerchantApplicationSchema,
     MerchantListArgs,
     MerchantPageSchema,
+    MerchantReviewSchema,
     MerchantSchema,
     PyramidArgs,
     PyramidSchema,
-    ReviewSchema,
     TierChangeSchema,
     TierPolicySchema,
 )
@@ -37,7 +37,7 @@ def apply(data):
 
 @blp.route("/merchants/<int:merchant_id>/review", methods=["POST"])
 @require_api_user("staff", "admin")
-@blp.arguments(ReviewSchema)
+@blp.arguments(MerchantReviewSchema)
 @blp.response(200, MerchantSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def review(data, merchant_id):

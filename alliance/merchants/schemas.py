@@ -69,7 +69,7 @@ class ApplicationResultSchema(BaseSchema):
     user = fields.Nested(UserBriefSchema)
 
 
-class ReviewSchema(BaseSchema):
+class MerchantReviewSchema(BaseSchema):
     decision = fields.String(required=True, validate=one_of(("approve", "reject")))
     reason = fields.String(load_default=None, allow_none=True)
 

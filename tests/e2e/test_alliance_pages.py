@@ -98,9 +98,9 @@ def test_staff_decide_an_application_on_a_phone(demo, live_server, page):
     page.wait_for_load_state()
     assert page.get_by_text("甜心烘焙 当前状态：已加入").is_visible()
     card = page.locator(".card", has_text="万达数码")
-    card.locator("summary", has_text="不通过").click()
+    card.locator("summary", has_text="驳回").click()
     card.locator("textarea[name=reason]").fill("请补充营业执照")
-    card.locator("form button", has_text="不通过").click()
+    card.locator("form button", has_text="驳回").click()
     page.wait_for_load_state()
     assert page.get_by_text("万达数码 当前状态：未通过").is_visible()
 
