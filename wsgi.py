@@ -18,6 +18,7 @@ import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
 import mall.coupons.models
+import mall.programme.models
 import mall.redemption.models
 import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
@@ -42,16 +43,25 @@ from alliance.core.extensions import (
 from alliance.core.i18n_cli import i18n_cli
 from alliance.core.jobs import Job
 from alliance.core.nav import items_for
+from alliance.core.scheduler import jobs as scheduler_jobs
+from alliance.core.scheduler.cli import scheduler_cli
+from alliance.core.scheduler.service import start_background as start_scheduler
 from alliance.merchants import api as merchants_api
 from alliance.merchants import demo as merchants_demo
 from alliance.merchants import jobs as merchants_jobs
 from alliance.merchants import views as merchants_views
 from alliance.notifications import views as notifications_views
+from alliance.operations import views as operations_views
 from mall.coupons import api as coupons_api
 from mall.coupons import demo as coupons_demo
 from mall.coupons import manage_views as coupon_admin_views
 from mall.coupons import views as mall_views
 from mall.home import views as home_views
+from mall.programme import api as programme_api
+from mall.programme import demo as programme_demo
+from mall.programme import jobs as programme_jobs
+from mall.programme import staff_views as programme_staff_views
+from mall.programme import views as programme_views
 from mall.redemption import api as redemption_api
 from mall.redemption import views as till_views
 from mall.vouchers import api as vouchers_api
@@ -70,12 +80,15 @@ PAGES = [
     coupon_admin_views,
     wallet_views,
     till_views,
+    operations_views,
+    programme_views,
+    programme_staff_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api]
+APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api, programme_api]
 
-COMMANDS = [users_cli, i18n_cli]
+COMMANDS = [users_cli, i18n_cli, scheduler_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = [
@@ -85,10 +98,20 @@ JOBS: list[Job] = [
     voucher_jobs.EXPIRE_VOUCHERS,
     voucher_jobs.REMIND_EXPIRING,
     voucher_jobs.END_COUPONS,
+    scheduler_jobs.PRUNE_RUNS,
+    programme_jobs.ROLLOVER,
+    programme_jobs.EVENT_REMINDERS,
+    programme_jobs.FIGURES,
 ]
 
 # Demo data steps, in order; each is idempotent.
-DEMO: list = [branches_demo.seed, merchants_demo.seed, coupons_demo.seed, vouchers_demo.seed]
+DEMO: list = [
+    branches_demo.seed,
+    merchants_demo.seed,
+    coupons_demo.seed,
+    vouchers_demo.seed,
+    programme_demo.seed,
+]
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -130,6 +153,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(demo_command(DEMO))
     app.cli.add_command(serve_command())
     app.extensions["alliance.jobs"] = JOBS
+    # Wiring only: `flask serve` calls it (once per process); gunicorn workers never do.
+    app.extensions["alliance.start_scheduler"] = start_scheduler
 
     @app.context_processor
     def layout_context():

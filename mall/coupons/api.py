@@ -9,10 +9,10 @@ from mall.coupons.schemas import (
     CouponInSchema,
     CouponPageSchema,
     CouponPatchSchema,
+    CouponReviewSchema,
     CouponSchema,
     MallArgs,
     ReasonSchema,
-    ReviewSchema,
 )
 
 blp = api_blueprint("coupons_api", __name__, "Coupons, their review, and the mall")
@@ -68,7 +68,7 @@ def submit_coupon(coupon_id: int):
 
 @blp.route("/coupons/<int:coupon_id>/review", methods=["POST"])
 @require_api_user("staff", "admin")
-@blp.arguments(ReviewSchema)
+@blp.arguments(CouponReviewSchema)
 @blp.response(200, CouponSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def review_coupon(data, coupon_id: int):

@@ -105,7 +105,7 @@ class MallArgs(PageArgs):
 CouponPageSchema = page_schema(CouponSchema, "CouponPage")
 
 
-class ReviewSchema(BaseSchema):
+class CouponReviewSchema(BaseSchema):
     decision = fields.String(required=True, validate=_one_of(["approve", "reject"]))
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
 

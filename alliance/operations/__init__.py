@@ -1,0 +1,1 @@
+"""What keeps the platform running, shown to staff: the scheduler's health."""

@@ -1,0 +1,135 @@
+"""API shapes for the programme: occurrences, entries, registrations, check-ins."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate, validates_schema
+
+from alliance.core.schemas import BaseSchema, LocalDateTime, ValidationError
+from mall.programme.constants import EntryKind, EntryStatus, EventFormat
+
+KINDS = [k.value for k in EntryKind]
+
+
+class CalendarArgs(BaseSchema):
+    from_ = LocalDateTime(data_key="from", required=True, metadata={"description": "Start (inclusive)"})
+    to = LocalDateTime(
+        required=True, metadata={"description": "End (exclusive); at most 400 days after `from`"}
+    )
+    branch_id = fields.Integer(load_default=None)
+    district_id = fields.Integer(load_default=None)
+    kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), load_default=None)
+
+
+class OccurrenceSchema(BaseSchema):
+    entry_id = fields.Function(lambda o: o.entry.id)
+    kind = fields.Function(lambda o: o.entry.kind)
+    title = fields.Function(lambda o: o.entry.title)
+    starts_at = LocalDateTime(attribute="start")
+    ends_at = LocalDateTime(attribute="end")
+    all_day = fields.Function(lambda o: o.entry.all_day)
+    branch_id = fields.Function(lambda o: o.entry.branch_id)
+    district_ids = fields.Function(lambda o: [d.id for d in o.entry.districts])
+    place = fields.Function(lambda o: o.entry.place)
+    colour = fields.Function(lambda o: o.entry.display_colour)
+    cancelled = fields.Boolean()
+    seats_left = fields.Method("get_seats_left", allow_none=True)
+
+    def get_seats_left(self, occ):
+        from mall.programme.registrations import seats_left
+
+        return seats_left(occ) if occ.entry.registrable else None
+
+
+class CancellationSchema(BaseSchema):
+    occurrence_start = LocalDateTime(required=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class EntrySchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    branch_id = fields.Integer(required=True, strict=True)
+    district_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    merchant_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    event_format = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf([f.value for f in EventFormat])
+    )
+    description = fields.String(load_default=None, allow_none=True)
+    place = fields.String(load_default=None, allow_none=True)
+    online_url = fields.String(load_default=None, allow_none=True)
+    colour = fields.String(load_default=None, allow_none=True)
+    starts_at = LocalDateTime(required=True, attribute="dtstart")
+    ends_at = LocalDateTime(required=True, attribute="dtend")
+    all_day = fields.Boolean(load_default=False)
+    rrule = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "RFC 5545 RRULE without DTSTART, expanded in the local zone "
+            "(e.g. FREQ=WEEKLY;BYDAY=WE)"
+        },
+    )
+    capacity = fields.Integer(load_default=None, allow_none=True, strict=True)
+    status = fields.String(
+        load_default=EntryStatus.PUBLISHED.value, validate=validate.OneOf([s.value for s in EntryStatus])
+    )
+    cancelled_occurrences = fields.Function(
+        lambda e: [LocalDateTime()._serialize(c.occurrence_start, None, None) for c in e.cancellations],
+        dump_only=True,
+    )
+    phase = fields.String(dump_only=True)
+
+    @validates_schema
+    def _all_day_dates(self, data, **kwargs):
+        if data.get("all_day"):
+            for key in ("dtstart", "dtend"):
+                value = data.get(key)
+                if value is not None:
+                    from alliance.core import clock
+
+                    local = clock.to_local(value)
+                    if (local.hour, local.minute, local.second) != (0, 0, 0):
+                        name = "starts_at" if key == "dtstart" else "ends_at"
+                        raise ValidationError(
+                            {name: [str(_l("An all-day entry starts and ends at midnight."))]}
+                        )
+
+
+class EntryQueryArgs(BaseSchema):
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    branch_id = fields.Integer(load_default=None)
+
+
+class RegistrationCreateSchema(BaseSchema):
+    occurrence_start = LocalDateTime(required=True)
+
+
+class RegistrationSchema(BaseSchema):
+    id = fields.Integer()
+    entry_id = fields.Integer()
+    title = fields.Function(lambda r: r.entry.title)
+    occurrence_start = LocalDateTime()
+    status = fields.String()
+    created_at = LocalDateTime()
+    checked_in_at = LocalDateTime(allow_none=True)
+    checkin_payload = fields.Method("get_payload", allow_none=True)
+
+    def get_payload(self, reg):
+        from mall.programme.registrations import checkin_payload
+
+        return checkin_payload(reg) if reg.status == "registered" else None
+
+
+class CheckinSchema(BaseSchema):
+    payload = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+
+
+class CheckinResultSchema(BaseSchema):
+    registration_id = fields.Integer(attribute="id")
+    entry_id = fields.Integer()
+    title = fields.Function(lambda r: r.entry.title)
+    occurrence_start = LocalDateTime()
+    customer = fields.Function(lambda r: r.user.name)
+    checked_in_at = LocalDateTime()
