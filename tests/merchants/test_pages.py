@@ -444,3 +444,19 @@ def test_the_merchants_page_lists_this_weeks_cash_flow_days(client, db, east):
         'id="cashflow-days"' in page and "回款日" in page and "2026年11月12日" in page and "回款商户" in page
     )
     assert 'id="cashflow-days"' not in client.get("/staff/merchants?q=x").get_data(as_text=True)
+
+
+def test_exports_cannot_smuggle_a_formula_into_a_spreadsheet(client, db, east):
+    from alliance.merchants.services import imports
+
+    _, district, staff = east
+    sneaky = mf.merchant(district, name='=HYPERLINK("http://evil.example","x")', phone="+86 138 0000 0000")
+    db.session.commit()
+    factories.login(client, staff)
+    rows = read_csv(client.get("/staff/merchants.csv"))
+    [row] = [r for r in rows if r[0] == str(sneaky.id)]
+    assert row[1] == '\'=HYPERLINK("http://evil.example","x")' and row[-3] == "'+86 138 0000 0000"
+    # The template quotes the name too, and reading it back still finds the merchant.
+    template = client.get("/staff/figures/template.csv").data
+    assert b"'=HYPERLINK" in template
+    assert imports.create_preview(staff, template).problems == []
