@@ -21,9 +21,6 @@ def select_locale() -> str:
         # for people (notifications) is rendered later in each reader's language.
         return "en"
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():
-        # Jobs and commands: messages go to operators' terminals and logs, in English.
-        return getattr(g, "lang_override", None) or ("en" if "en" in languages else None)
     chosen = getattr(g, "lang_override", None) or request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen

@@ -187,6 +187,11 @@ VISIT_STEP_LABELS = {
     "products_proposed": _l("Products proposed"),
 }
 
+CASHFLOW_DAY_LABELS = {
+    "cashflow_collection": _l("Collection day"),  # 回款日
+    "cashflow_payment": _l("Payment day"),  # 付款日
+}
+
 # The eight shops proper (the coverage grid's columns); "other" is counted apart.
 EIGHT_SHOPS = tuple(s for s in StoreType if s != StoreType.OTHER)
 

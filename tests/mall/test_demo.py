@@ -14,8 +14,13 @@ from tests.mall import factories as mf
 
 
 def run_demo(db):
+    """Every demo step but the alliance's own merchants: each test makes the merchants it counts on."""
+    from alliance.merchants import demo as merchants_demo
+
     logins = []
     for step in wsgi.DEMO:
+        if step is merchants_demo.seed:
+            continue
         logins.extend(step() or [])
         db.session.commit()
     return logins

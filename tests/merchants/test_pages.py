@@ -348,6 +348,11 @@ def test_the_pyramid_draws_its_chart_on_the_server(client, db, east):
         "/staff/figures/import",
         "/staff/tier-policy",
         "/staff/service-levels",
+        "/staff/merchants.csv",
+        "/staff/pyramid.csv",
+        "/staff/whitelist.csv",
+        "/staff/prospects.csv",
+        "/staff/figures/template.csv",
     ],
 )
 def test_customers_and_merchants_cannot_open_staff_pages(client, db, east, path):
@@ -376,3 +381,82 @@ def test_admins_choose_the_branch(client, db, east):
     assert 'id="branch-picker"' in page and f'<option value="{west.id}" selected>' in page
     assert page.count('class="cell-covered"') == 1
     assert client.get("/staff/coverage?branch_id=99999").status_code == 404
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_every_staff_table_exports_csv(client, db, east):
+    from alliance.merchants.services import prospects, whitelist
+
+    branch, district, staff = east
+    mf.policy(branch.id)
+    big = mf.merchant(district, name="大商户")
+    mf.set_figures(big, acquiring_volume=400 * mf.WAN)
+    mf.merchant(district, name="小商户")
+    whitelist.save_policy(
+        staff,
+        branch.id,
+        min_acquiring_volume_fen=100 * mf.WAN,
+        min_avg_daily_balance_fen=None,
+        min_fee_income_fen=None,
+        package_name="套餐",
+    )
+    whitelist.add(staff, big.id, "结算量大")
+    prospects.create(staff, {"name": "待拜访店", "district_id": district.id, "industry": "travel"})
+    db.session.commit()
+    factories.login(client, staff)
+
+    rows = read_csv(client.get("/staff/pyramid.csv"))
+    assert rows[0] == ["网点", "商圈", "A", "B", "C", "D", "E", "未分层", "合计"]
+    assert rows[1] == ["城东支行", "老街商圈", "1", "0", "0", "0", "1", "0", "2"]
+    assert rows[-1][1:] == ["合计", "1", "0", "0", "0", "1", "0", "2"]
+
+    rows = read_csv(client.get("/staff/whitelist.csv?view=listed"))
+    assert rows[0][:2] == ["商户编号", "店铺名称"] and rows[1][1] == "大商户"
+    assert rows[1][4] == "4000000" and rows[1][7] == "是" and rows[1][9] == "结算量大"
+
+    rows = read_csv(client.get("/staff/prospects.csv"))
+    assert (
+        rows[0][0] == "店铺名称"
+        and rows[1][:3] == ["待拜访店", "老街商圈", "旅游"]
+        and rows[1][7] == "待拜访"
+    )
+
+
+def test_the_merchants_page_lists_this_weeks_cash_flow_days(client, db, east):
+    from datetime import date, time
+
+    from alliance.core import clock
+    from alliance.merchants.services import cashflow
+
+    _, district, staff = east
+    merchant = mf.merchant(district, name="回款商户")
+    cashflow.set_care(staff, merchant.id, account_manager_id=staff.id, collection_day=12, payment_day=None)
+    db.session.commit()
+    clock.freeze(clock.local_datetime_utc(date(2026, 11, 10), time(9)))
+    factories.login(client, staff)
+    page = client.get("/staff/merchants").get_data(as_text=True)
+    assert (
+        'id="cashflow-days"' in page and "回款日" in page and "2026年11月12日" in page and "回款商户" in page
+    )
+    assert 'id="cashflow-days"' not in client.get("/staff/merchants?q=x").get_data(as_text=True)
+
+
+def test_exports_cannot_smuggle_a_formula_into_a_spreadsheet(client, db, east):
+    from alliance.merchants.services import imports
+
+    _, district, staff = east
+    sneaky = mf.merchant(district, name='=HYPERLINK("http://evil.example","x")', phone="+86 138 0000 0000")
+    db.session.commit()
+    factories.login(client, staff)
+    rows = read_csv(client.get("/staff/merchants.csv"))
+    [row] = [r for r in rows if r[0] == str(sneaky.id)]
+    assert row[1] == '\'=HYPERLINK("http://evil.example","x")' and row[-3] == "'+86 138 0000 0000"
+    # The template quotes the name too, and reading it back still finds the merchant.
+    template = client.get("/staff/figures/template.csv").data
+    assert b"'=HYPERLINK" in template
+    assert imports.create_preview(staff, template).problems == []

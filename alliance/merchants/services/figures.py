@@ -146,10 +146,14 @@ def figures_of(actor, merchant_id: int, limit: int = 36) -> list[MerchantFigures
     )
 
 
-def latest_for(merchant_ids: list[int]) -> dict[int, sa.Row]:
-    """Each merchant's most recent month (rows with the figures' columns), in one query."""
+def latest_for(merchant_ids: list[int]) -> dict[int, MerchantFigures]:
+    """Each merchant's most recent month, in one query."""
     if not merchant_ids:
         return {}
-    latest = tiering.latest_figures_subquery()
-    rows = db.session.execute(sa.select(latest).where(latest.c.merchant_id.in_(merchant_ids))).all()
-    return {row.merchant_id: row for row in rows}
+    from alliance.merchants.models import Merchant
+
+    latest, onclause = tiering.latest_figures()
+    rows = db.session.execute(
+        sa.select(Merchant.id, latest).join(latest, onclause).where(Merchant.id.in_(merchant_ids))
+    ).all()
+    return dict(rows)

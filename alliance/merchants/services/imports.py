@@ -26,6 +26,7 @@ from alliance.core.errors import InvalidState, NotFound, ValidationFailed
 from alliance.core.extensions import db
 from alliance.core.money import MAX_FEN
 from alliance.merchants.constants import FIGURES, TierChangeReason
+from alliance.merchants.csvcells import read_cell, safe_cell
 from alliance.merchants.models import FigureImport, Merchant, MerchantFigures
 from alliance.merchants.services import access, tiering
 from alliance.merchants.services.figures import MAX_TRANSACTIONS, current_month, parse_month, upsert
@@ -177,8 +178,8 @@ class _Directory:
     def find(self, merchant_id: str, name: str, district: str) -> tuple[tuple | None, dict | None]:
         merchant_id, name, district = (
             (merchant_id or "").strip(),
-            (name or "").strip(),
-            (district or "").strip(),
+            read_cell(name),
+            read_cell(district),
         )
         if merchant_id:
             found = self.by_id.get(int(merchant_id)) if merchant_id.isdigit() else None
@@ -461,5 +462,5 @@ def template_csv(actor) -> str:
         .where(access.managed_clause(actor))
         .order_by(District.name, Merchant.name)
     ):
-        writer.writerow([mid, name, district, month, "", "", "", "", ""])
+        writer.writerow([mid, safe_cell(name), safe_cell(district), month, "", "", "", "", ""])
     return "\ufeff" + out.getvalue()

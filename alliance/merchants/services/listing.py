@@ -13,7 +13,7 @@ from alliance.core.extensions import db
 from alliance.merchants.constants import MerchantStatus
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import access
-from alliance.merchants.services.tiering import latest_figures_subquery
+from alliance.merchants.services.tiering import latest_figures
 
 
 @dataclass
@@ -41,19 +41,19 @@ SORTS = {
     "status": lambda f: Merchant.status,
     "created": lambda f: Merchant.created_at,
     "industry": lambda f: Merchant.industry,
-    "balance": lambda f: sa.func.coalesce(f.c.avg_daily_balance_fen, -1),
-    "acquiring": lambda f: sa.func.coalesce(f.c.acquiring_volume_fen, -1),
-    "fee": lambda f: sa.func.coalesce(f.c.fee_income_fen, -1),
-    "loan": lambda f: sa.func.coalesce(f.c.loan_credit_fen, -1),
+    "balance": lambda f: sa.func.coalesce(f.avg_daily_balance_fen, -1),
+    "acquiring": lambda f: sa.func.coalesce(f.acquiring_volume_fen, -1),
+    "fee": lambda f: sa.func.coalesce(f.fee_income_fen, -1),
+    "loan": lambda f: sa.func.coalesce(f.loan_credit_fen, -1),
 }
 
 
 def _base(actor, filters: Filters, *, managed: bool):
-    figures = latest_figures_subquery()
+    figures, onclause = latest_figures()
     stmt = (
         sa.select(Merchant, figures)
         .join(Merchant.district)
-        .outerjoin(figures, figures.c.merchant_id == Merchant.id)
+        .outerjoin(figures, onclause)
         .options(contains_eager(Merchant.district))
         .where(access.managed_clause(actor) if managed else access.visible_clause(actor))
     )
@@ -79,13 +79,13 @@ def search(
     per_page: int = 50,
     managed: bool = False,
 ) -> tuple[list, int]:
-    """([(merchant, latest figures row or None)], total). `managed`: only what the actor manages."""
+    """([(merchant, its latest MerchantFigures or None)], total). `managed`: only what the actor manages."""
     stmt, figures = _base(actor, filters, managed=managed)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.execute(
         _sorted(stmt, figures, sort).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return [(row[0], row if row.merchant_id is not None else None) for row in rows], total or 0
+    return [(merchant, figs) for merchant, figs in rows], total or 0
 
 
 def _sorted(stmt, figures, sort: str):
@@ -105,7 +105,7 @@ def every(actor, filters: Filters, *, sort: str = "name", managed: bool = True, 
         if not rows:
             return
         for row in rows:
-            yield row[0], row if row.merchant_id is not None else None
+            yield row[0], row[1]
         offset += batch
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from alliance.audit.services import record
 from alliance.branches.models import Branch, District
@@ -107,27 +108,21 @@ def save_policy(
     return retier(actor, branch_ids=[branch_id], reason=TierChangeReason.POLICY)
 
 
-def _latest_figures_subquery():
-    latest = (
-        sa.select(MerchantFigures.merchant_id, sa.func.max(MerchantFigures.month).label("month"))
-        .group_by(MerchantFigures.merchant_id)
-        .subquery("latest_month")
-    )
-    return (
-        sa.select(MerchantFigures)
-        .join(
-            latest,
-            sa.and_(
-                MerchantFigures.merchant_id == latest.c.merchant_id, MerchantFigures.month == latest.c.month
-            ),
-        )
-        .subquery("latest_figures")
-    )
+def latest_figures():
+    """(alias of MerchantFigures, join condition): each merchant's most recent month.
 
-
-def latest_figures_subquery():
-    """One row per merchant: its most recent month of figures."""
-    return _latest_figures_subquery()
+    The month is a correlated MAX over the (merchant_id, month) unique index, so joining it to any
+    number of merchants stays one index lookup per merchant, on SQLite and PostgreSQL alike.
+    """
+    latest = aliased(MerchantFigures, name="latest_figures")
+    newer = aliased(MerchantFigures, name="newer_figures")
+    month = (
+        sa.select(sa.func.max(newer.month))
+        .where(newer.merchant_id == Merchant.id)
+        .correlate(Merchant)
+        .scalar_subquery()
+    )
+    return latest, sa.and_(latest.merchant_id == Merchant.id, latest.month == month)
 
 
 def retier(
@@ -194,17 +189,17 @@ def _compare(
     policies: dict[int, Policy], merchant_ids, actor, reason, now, updates: list, history: list
 ) -> None:
     """Collect the tier changes of the members of `policies`' branches (or of `merchant_ids`)."""
-    figures = _latest_figures_subquery()
+    figures, onclause = latest_figures()
     stmt = (
         sa.select(
             Merchant.id,
             Merchant.tier,
             District.branch_id,
-            figures.c.month,
-            *(figures.c[str(f)] for f in FIGURES),
+            figures.month,
+            *(getattr(figures, str(f)) for f in FIGURES),
         )
         .join(District, Merchant.district_id == District.id)
-        .outerjoin(figures, figures.c.merchant_id == Merchant.id)
+        .outerjoin(figures, onclause)
         .where(
             District.branch_id.in_(list(policies)),
             Merchant.status.in_([str(s) for s in MEMBER_STATUSES]),

@@ -21,7 +21,7 @@ from alliance.core.money import MAX_FEN
 from alliance.merchants.constants import MerchantStatus
 from alliance.merchants.models import Merchant, WhitelistEntry, WhitelistPolicy
 from alliance.merchants.services import access
-from alliance.merchants.services.tiering import latest_figures_subquery
+from alliance.merchants.services.tiering import latest_figures
 from alliance.merchants.services.validation import require_reason
 
 CRITERIA = (
@@ -134,14 +134,14 @@ def overview(actor, branch_id: int) -> dict:
     branch_id = access.require_branch(actor, branch_id)
     policy = policy_for(branch_id)
     criteria = criteria_of(policy)
-    figures = latest_figures_subquery()
+    figures, onclause = latest_figures()
     rows = db.session.execute(
         sa.select(Merchant, figures, WhitelistEntry)
         .join(District, Merchant.district_id == District.id)
-        .outerjoin(figures, figures.c.merchant_id == Merchant.id)
+        .outerjoin(figures, onclause)
         .outerjoin(WhitelistEntry, WhitelistEntry.open_key == Merchant.id)
         .where(District.branch_id == branch_id, Merchant.status == MerchantStatus.ACTIVE)
-        .order_by(figures.c.acquiring_volume_fen.desc().nulls_last(), Merchant.name)
+        .order_by(figures.acquiring_volume_fen.desc().nulls_last(), Merchant.name)
     ).all()
     out = {
         "policy": policy,
@@ -151,9 +151,7 @@ def overview(actor, branch_id: int) -> dict:
         "newly_qualifying": [],
         "dropping_out": [],
     }
-    for row in rows:
-        merchant, entry = row[0], row[-1]
-        figs = row if row.merchant_id is not None else None
+    for merchant, figs, entry in rows:
         item = {"merchant": merchant, "figures": figs, "entry": entry, "qualifies": qualifies(figs, criteria)}
         if item["qualifies"]:
             out["qualifying"].append(item)

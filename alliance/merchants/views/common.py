@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from alliance.accounts.models import Role
 from alliance.branches.services import list_branches, list_districts
+from alliance.merchants.csvcells import safe_cell
 
 
 def current_actor():
@@ -50,9 +51,9 @@ def csv_response(filename: str, header: Iterable, rows: Iterable[Iterable]) -> R
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([str(h) for h in header])
+    writer.writerow([safe_cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else str(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     response = Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"
     return response

@@ -23,7 +23,7 @@ from alliance.merchants.constants import (
 from alliance.merchants.forms import ProspectForm, StageForm, VisitForm
 from alliance.merchants.services import prospects as services
 from alliance.merchants.views import bp
-from alliance.merchants.views.common import branch_scope, choice_arg, district_choices, int_arg
+from alliance.merchants.views.common import branch_scope, choice_arg, csv_response, district_choices, int_arg
 
 
 @bp.route("/staff/coverage")
@@ -210,3 +210,41 @@ def prospect_invite(prospect_id: int):
         return redirect(url_for("merchants.prospect_detail", prospect_id=prospect_id))
     link = url_for("merchants.apply", invite=token, _external=True)
     return _detail(prospect_id, invite_link=link)
+
+
+@bp.route("/staff/prospects.csv")
+@roles_required("staff", "admin")
+def prospect_csv():
+    branch_id, _branches = branch_scope()
+    stage = choice_arg("stage", [s.value for s in ProspectStage])
+    items = services.listing(
+        current_user, branch_id=branch_id, stage=stage, district_id=int_arg("district_id")
+    )
+    header = [
+        _("Shop name"),
+        _("Business district"),
+        _("Trade"),
+        _("Kind of shop"),
+        _("Contact person"),
+        _("Contact phone"),
+        _("Address"),
+        _("Stage"),
+        _("Account manager"),
+        _("Notes"),
+    ]
+    rows = [
+        [
+            p.name,
+            p.district.name,
+            p.industry_label,
+            p.store_type_label,
+            p.contact_name,
+            p.contact_phone,
+            p.address,
+            PROSPECT_STAGE_LABELS.get(p.stage, p.stage),
+            p.assigned_to.name if p.assigned_to else "",
+            p.notes,
+        ]
+        for p in items
+    ]
+    return csv_response(f"prospects-{clock.local_today().isoformat()}.csv", header, rows)

@@ -14,6 +14,7 @@ from alliance.core import clock
 from alliance.core.errors import DomainError
 from alliance.core.web import form_errors_from, roles_required
 from alliance.merchants.constants import (
+    CASHFLOW_DAY_LABELS,
     FIGURES,
     FORMAT_LABELS,
     INDUSTRY_LABELS,
@@ -58,8 +59,11 @@ def staff_merchants():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = listing.search(current_user, filters, sort=sort, page=page, per_page=PER_PAGE, managed=True)
     _, branches = branch_scope(required=False)
+    first_look = page == 1 and not filters.as_args()
     return render_template(
         "alliance/merchants/staff_merchants.html",
+        upcoming=cashflow.upcoming(current_user) if first_look else [],
+        cashflow_labels=CASHFLOW_DAY_LABELS,
         rows=rows,
         total=total,
         page=page,

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from alliance.core import clock
 from alliance.core.errors import DomainError
 from alliance.core.web import form_errors_from, roles_required
 from alliance.merchants.constants import FIGURES, SERVICE_LEVELS, TIERS
@@ -14,7 +15,7 @@ from alliance.merchants.forms import ServicePackageForm, TierPolicyForm, wan_tex
 from alliance.merchants.services import service_levels, tiering
 from alliance.merchants.tiers import RANKED_TIERS
 from alliance.merchants.views import bp
-from alliance.merchants.views.common import branch_scope, int_arg
+from alliance.merchants.views.common import branch_scope, csv_response, int_arg
 
 # Fills from the head of the pyramid to its base, with a text colour that keeps WCAG AA contrast.
 TIER_COLOURS = {
@@ -164,3 +165,23 @@ def service_level_save(level: str):
             flash(_("The package of level %(level)s is saved.", level=level), "success")
             return redirect(url_for("merchants.service_level_list", branch_id=branch_id) + f"#level-{level}")
     return _levels_page(branch_id, branches, failed=(level, form))
+
+
+@bp.route("/staff/pyramid.csv")
+@roles_required("staff", "admin")
+def pyramid_csv():
+    branch_id, _branches = branch_scope(required=False)
+    data = tiering.pyramid(current_user, branch_id, int_arg("district_id"))
+    header = [_("Branch"), _("Business district"), *TIERS, _("not tiered"), _("Total")]
+    rows = [
+        [
+            row["district"].branch.name,
+            row["district"].name,
+            *(row["counts"][t] for t in TIERS),
+            row["counts"][None],
+            row["total"],
+        ]
+        for row in data["districts"]
+    ]
+    rows.append(["", _("Total"), *(data["tiers"][t] for t in TIERS), data["tiers"][None], data["total"]])
+    return csv_response(f"pyramid-{clock.local_today().isoformat()}.csv", header, rows)
