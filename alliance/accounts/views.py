@@ -253,4 +253,14 @@ def register_nav(app) -> None:
         app,
         NavItem("accounts.login", _l("Sign in"), "person", frozenset({"anonymous"}), order=90, place="tab"),
     )
-    add_nav(app, NavItem("accounts.admin_users", _l("Users"), "people", frozenset({"admin"}), order=80))
+    add_nav(
+        app,
+        NavItem(
+            "accounts.admin_users",
+            _l("Users"),
+            "people",
+            frozenset({"admin"}),
+            order=80,
+            group=_l("Administration"),
+        ),
+    )

@@ -61,11 +61,24 @@ def admin_districts():
     )
 
 
+ADMIN = _l("Administration")
+
+
 def register_nav(app) -> None:
-    add_nav(app, NavItem("branches.admin_branches", _l("Branches"), "bank", frozenset({"admin"}), order=70))
     add_nav(
         app,
         NavItem(
-            "branches.admin_districts", _l("Districts"), "geo-alt", frozenset({"admin", "staff"}), order=71
+            "branches.admin_branches", _l("Branches"), "bank", frozenset({"admin"}), order=70, group=ADMIN
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "branches.admin_districts",
+            _l("Districts"),
+            "geo-alt",
+            frozenset({"admin", "staff"}),
+            order=71,
+            group=ADMIN,
         ),
     )

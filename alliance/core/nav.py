@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class NavItem:
     place: str = "top"
     badge: Callable[[object], int] | None = field(default=None, compare=False)
     prefix: str | None = None  # URL prefix that marks the item active
+    # Items of the top menu with the same group label share one dropdown (a lazy string).
+    group: object = field(default=None, compare=False)
 
 
 def add_nav(app, item: NavItem) -> None:
@@ -26,14 +28,42 @@ def add_nav(app, item: NavItem) -> None:
 
 
 def items_for(user, place: str) -> list[dict]:
+    """The reader's entries for `place`, in order; grouped items of the top menu become one dropdown
+    entry `{"group": label, "children": [...], "badge": total}` where the group's first item stands.
+    """
     role = user.role if getattr(user, "is_authenticated", False) else "anonymous"
-    found = []
+    found: list[dict] = []
+    groups: dict[str, dict] = {}
     for item in sorted(current_app.extensions.get("alliance.nav", []), key=lambda i: i.order):
         if item.place != place or role not in item.roles:
             continue
         url = url_for(item.endpoint)
         badge = item.badge(user) if item.badge and getattr(user, "is_authenticated", False) else 0
-        found.append(
-            {"url": url, "label": item.label, "icon": item.icon, "badge": badge, "prefix": item.prefix or url}
-        )
+        prefix = item.prefix or url
+        path = request.path if has_request_context() else ""
+        active = path == "/" if prefix == "/" else path.startswith(prefix)
+        entry = {
+            "url": url,
+            "label": item.label,
+            "icon": item.icon,
+            "badge": badge,
+            "prefix": prefix,
+            "active": active,
+        }
+        if item.group is None or place != "top":
+            found.append(entry)
+            continue
+        key = str(item.group)
+        if key not in groups:
+            groups[key] = {
+                "group": item.group,
+                "icon": item.icon,
+                "children": [],
+                "badge": 0,
+                "active": False,
+            }
+            found.append(groups[key])
+        groups[key]["children"].append(entry)
+        groups[key]["badge"] += badge
+        groups[key]["active"] = groups[key]["active"] or active
     return found

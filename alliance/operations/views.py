@@ -38,6 +38,11 @@ def register_nav(app) -> None:
     add_nav(
         app,
         NavItem(
-            "operations.scheduler", _l("Scheduler"), "clock-history", frozenset({"staff", "admin"}), order=98
+            "operations.scheduler",
+            _l("Scheduler"),
+            "clock-history",
+            frozenset({"staff", "admin"}),
+            order=98,
+            group=_l("Administration"),
         ),
     )

@@ -389,8 +389,24 @@ def checkin():
 
 def register_nav(app) -> None:
     add_nav(
-        app, NavItem("programme_staff.calendar", _l("Programme"), "calendar3", frozenset(STAFF), order=30)
+        app,
+        NavItem(
+            "programme_staff.calendar",
+            _l("Calendar"),
+            "calendar3",
+            frozenset(STAFF),
+            order=30,
+            group=_l("Programme"),
+        ),
     )
     add_nav(
-        app, NavItem("programme_staff.checkin", _l("Check-in"), "qr-code-scan", frozenset(STAFF), order=31)
+        app,
+        NavItem(
+            "programme_staff.checkin",
+            _l("Check-in"),
+            "qr-code-scan",
+            frozenset(STAFF),
+            order=31,
+            group=_l("Programme"),
+        ),
     )

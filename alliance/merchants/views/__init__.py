@@ -62,12 +62,17 @@ def register_nav(app) -> None:
         app,
         NavItem("merchants.review_queue", _l("Applications"), "inbox-fill", STAFF, order=20, badge=_pending),
     )
-    add_nav(app, NavItem("merchants.staff_merchants", _l("Merchants"), "shop", STAFF, order=21))
-    add_nav(app, NavItem("merchants.pyramid", _l("Pyramid"), "triangle", STAFF, order=22))
-    add_nav(app, NavItem("merchants.coverage", _l("Coverage"), "grid-3x3", STAFF, order=23))
-    add_nav(app, NavItem("merchants.prospect_list", _l("Prospects"), "person-plus", STAFF, order=24))
-    add_nav(app, NavItem("merchants.whitelist", _l("Whitelist"), "patch-check", STAFF, order=25))
-    add_nav(app, NavItem("merchants.import_upload", _l("Import figures"), "upload", STAFF, order=26))
+    desk = _l("Merchant management")
+    add_nav(app, NavItem("merchants.staff_merchants", _l("Merchants"), "shop", STAFF, order=21, group=desk))
+    add_nav(app, NavItem("merchants.pyramid", _l("Pyramid"), "triangle", STAFF, order=22, group=desk))
+    add_nav(app, NavItem("merchants.coverage", _l("Coverage"), "grid-3x3", STAFF, order=23, group=desk))
+    add_nav(
+        app, NavItem("merchants.prospect_list", _l("Prospects"), "person-plus", STAFF, order=24, group=desk)
+    )
+    add_nav(app, NavItem("merchants.whitelist", _l("Whitelist"), "patch-check", STAFF, order=25, group=desk))
+    add_nav(
+        app, NavItem("merchants.import_upload", _l("Import figures"), "upload", STAFF, order=26, group=desk)
+    )
     add_nav(
         app,
         NavItem(
@@ -77,23 +82,6 @@ def register_nav(app) -> None:
             frozenset({"merchant", "clerk"}),
             order=10,
             place="tab",
-        ),
-    )
-    add_nav(
-        app,
-        NavItem(
-            "merchants.my_profile",
-            _l("Shop profile"),
-            "pencil-square",
-            frozenset({"merchant"}),
-            order=11,
-            place="tab",
-        ),
-    )
-    add_nav(
-        app,
-        NavItem(
-            "merchants.my_clerks", _l("Clerks"), "people", frozenset({"merchant"}), order=12, place="tab"
         ),
     )
     add_nav(
