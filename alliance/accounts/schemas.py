@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, post_dump, validate
 
-from alliance.core.schemas import BaseSchema, LocalDateTime
+from alliance.core.schemas import BaseSchema, Id, LocalDateTime
 
 
 class RegisterSchema(BaseSchema):
@@ -58,8 +58,8 @@ class UserCreateSchema(BaseSchema):
             ["staff", "admin", "clerk"], error=_l("Must be one of: staff, admin, clerk.")
         ),
     )
-    branch_id = fields.Integer(load_default=None, allow_none=True)
-    merchant_id = fields.Integer(load_default=None, allow_none=True)
+    branch_id = Id(load_default=None, allow_none=True)
+    merchant_id = Id(load_default=None, allow_none=True)
     display_name = fields.String(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
 

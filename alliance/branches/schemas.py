@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from alliance.core.schemas import BaseSchema
+from alliance.core.schemas import BaseSchema, Id
 
 
 class BranchSchema(BaseSchema):
@@ -16,9 +16,9 @@ class BranchSchema(BaseSchema):
 class DistrictSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True)
-    branch_id = fields.Integer(required=True, strict=True)
+    branch_id = Id(required=True, strict=True)
     description = fields.String(load_default=None, allow_none=True)
 
 
 class DistrictListArgs(BaseSchema):
-    branch_id = fields.Integer(load_default=None)
+    branch_id = Id(load_default=None)

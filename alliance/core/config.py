@@ -90,6 +90,12 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     if "SECRET_KEY" not in cfg:
         cfg["SECRET_KEY"] = _secret_key(instance, env)
+    if env == "production" and cfg["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        # Each worker would count failed logins and redemptions on its own (API.md: shared counters).
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must name a store every worker shares (e.g. redis://127.0.0.1:6379) "
+            "when APP_ENV=production"
+        )
     try:
         ZoneInfo(cfg["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

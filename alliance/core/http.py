@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from alliance.core.db import write_intent
 from alliance.core.errors import DomainError, error_body
@@ -35,6 +36,14 @@ HTTP_CODES = {
     429: ("rate_limited", _l("Too many attempts. Please wait a few minutes and try again.")),
     500: ("internal_error", _l("Something went wrong on our side. Nothing was changed.")),
 }
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:id>` in every route: a number beyond the ids' 32-bit range matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def is_api_request() -> bool:
@@ -103,6 +112,15 @@ def handle_http_exception(err: HTTPException):
     return _html_error(status, message)
 
 
+def handle_number_overflow(err: OverflowError):
+    """A number too large for the database (an id nobody has) came in: nothing matches it."""
+    db.session.rollback()
+    code, message = HTTP_CODES[404]
+    if is_api_request():
+        return jsonify(error_body(code, _translate(message))), 404
+    return _html_error(404, message)
+
+
 def handle_unexpected(err: Exception):
     db.session.rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -113,6 +131,8 @@ def handle_unexpected(err: Exception):
 
 
 def register(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter
+
     @app.before_request
     def _begin_unit_of_work():
         request.environ["alliance.write_token"] = write_intent.set(request.method not in SAFE_METHODS)
@@ -146,4 +166,5 @@ def register(app: Flask) -> None:
 
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OverflowError, handle_number_overflow)
     app.register_error_handler(Exception, handle_unexpected)

@@ -57,6 +57,18 @@ def Fen(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, **kwargs)
 
 
+# Row ids are 32-bit integers on every database; a larger number names nothing.
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A row id given by the client: a positive whole number within the ids' range."""
+    kwargs.setdefault(
+        "validate", validate.Range(min=1, max=MAX_ID, error=_l("Must be between {min} and {max}."))
+    )
+    return fields.Integer(**kwargs)
+
+
 class PageArgs(BaseSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from alliance.accounts.schemas import UserBriefSchema
-from alliance.core.schemas import BaseSchema, LocalDateTime, PageArgs, page_schema
+from alliance.core.schemas import BaseSchema, Id, LocalDateTime, PageArgs, page_schema
 from alliance.merchants.constants import FIGURES, TIERS, Industry, MerchantFormat, MerchantStatus, StoreType
 from alliance.merchants.services.profiles import logo_version
 
@@ -26,7 +26,7 @@ class MerchantApplicationSchema(BaseSchema):
     username = fields.String(required=True)
     password = fields.String(required=True, load_only=True)
     name = fields.String(required=True)
-    district_id = fields.Integer(required=True, strict=True)
+    district_id = Id(required=True, strict=True)
     format = fields.String(required=True, validate=one_of(MerchantFormat))
     industry = fields.String(required=True, validate=one_of(Industry))
     store_type = fields.String(load_default=None, allow_none=True, validate=one_of(StoreType))
@@ -75,7 +75,7 @@ class MerchantReviewSchema(BaseSchema):
 
 
 class MerchantListArgs(PageArgs):
-    district_id = fields.Integer(load_default=None)
+    district_id = Id(load_default=None)
     industry = fields.String(load_default=None, validate=one_of(Industry))
     format = fields.String(load_default=None, validate=one_of(MerchantFormat))
     store_type = fields.String(load_default=None, validate=one_of(StoreType))
@@ -132,8 +132,8 @@ class TierPolicySchema(BaseSchema):
 
 
 class PyramidArgs(BaseSchema):
-    branch_id = fields.Integer(load_default=None)
-    district_id = fields.Integer(load_default=None)
+    branch_id = Id(load_default=None)
+    district_id = Id(load_default=None)
 
 
 class PyramidDistrictSchema(BaseSchema):

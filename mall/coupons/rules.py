@@ -29,6 +29,7 @@ from alliance.core.errors import (
 from alliance.core.money import MAX_FEN, format_fen
 from alliance.merchants.constants import MerchantStatus
 from alliance.merchants.models import Merchant
+from alliance.merchants.services import can_trade
 from mall.coupons.models import KIND_LABELS, Audience, Coupon, CouponKind, CouponStatus
 
 # ---------------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def claim_window_open(coupon: Coupon, now: datetime) -> bool:
 
 def merchant_can_trade(merchant: Merchant) -> bool:
     """Whether a shop takes part now (its coupons are claimable, its tills redeem)."""
-    return merchant.status == MerchantStatus.ACTIVE
+    return can_trade(merchant)
 
 
 def claim_refusal(coupon: Coupon, now: datetime) -> DomainError | None:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from alliance.core import clock
-from alliance.core.schemas import BaseSchema, Fen, LocalDateTime, PageArgs, page_schema
+from alliance.core.schemas import BaseSchema, Fen, Id, LocalDateTime, PageArgs, page_schema
 from alliance.merchants.constants import Industry
 from mall.coupons import rules, wording
 from mall.coupons.models import Audience, CouponKind
@@ -47,7 +47,7 @@ class CouponInSchema(BaseSchema):
     audience = fields.String(
         allow_none=True, load_default=None, validate=_one_of([a.value for a in Audience])
     )
-    partner_merchant_ids = fields.List(fields.Integer(strict=True), allow_none=True, load_default=None)
+    partner_merchant_ids = fields.List(Id(strict=True), allow_none=True, load_default=None)
 
 
 class CouponPatchSchema(CouponInSchema):
@@ -96,7 +96,7 @@ class CouponSchema(BaseSchema):
 
 
 class MallArgs(PageArgs):
-    district_id = fields.Integer(load_default=None)
+    district_id = Id(load_default=None)
     industry = fields.String(load_default=None, validate=_one_of([i.value for i in Industry]))
     kind = fields.String(load_default=None, validate=_one_of(KINDS))
     q = fields.String(load_default=None, validate=validate.Length(max=100))

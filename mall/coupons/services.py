@@ -18,6 +18,7 @@ from alliance.core.errors import Forbidden, InvalidState, NotFound, ValidationFa
 from alliance.core.extensions import db
 from alliance.merchants.constants import INDUSTRY_LABELS, MerchantStatus
 from alliance.merchants.models import Merchant
+from alliance.merchants.services import ensure_can_trade
 from mall.coupons import rules
 from mall.coupons.models import KIND_LABELS, PUBLISHED, Coupon, CouponKind, CouponStatus
 
@@ -29,12 +30,6 @@ REASON_MAX = 500
 # ---------------------------------------------------------------------------------------------------
 # Who may do what
 # ---------------------------------------------------------------------------------------------------
-
-
-def _ensure_merchant_can_trade(merchant: Merchant) -> None:
-    """Only active members of the alliance publish coupons."""
-    if not rules.merchant_can_trade(merchant):
-        raise InvalidState(_l("This shop is not an active member of the alliance."))
 
 
 def is_owner(user, merchant_id: int) -> bool:
@@ -403,7 +398,7 @@ def submit(actor, coupon: Coupon) -> Coupon:
     _owned(actor, coupon)
     if coupon.status not in EDITABLE:
         raise InvalidState(_l("Only drafts and rejected coupons can be submitted."))
-    _ensure_merchant_can_trade(coupon.merchant)
+    ensure_can_trade(coupon.merchant)
     rules.check_fields(current_fields(coupon), merchant_id=coupon.merchant_id, now=clock.now_utc())
     coupon.status = CouponStatus.PENDING_REVIEW
     coupon.submitted_at = clock.now_utc()
@@ -433,7 +428,7 @@ def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> C
             raise ValidationFailed({"reason": [_l("Tell the merchant why, so they can fix it.")]})
         coupon.status = CouponStatus.REJECTED
     else:
-        _ensure_merchant_can_trade(coupon.merchant)
+        ensure_can_trade(coupon.merchant)
         coupon.status = CouponStatus.APPROVED
         coupon.approved_at = now
     coupon.review_reason = reason

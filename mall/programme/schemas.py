@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate, validates_schema
 
-from alliance.core.schemas import BaseSchema, LocalDateTime, ValidationError
+from alliance.core.schemas import BaseSchema, Id, LocalDateTime, ValidationError
 from mall.programme.constants import EntryKind, EntryStatus, EventFormat
 
 KINDS = [k.value for k in EntryKind]
@@ -16,8 +16,8 @@ class CalendarArgs(BaseSchema):
     to = LocalDateTime(
         required=True, metadata={"description": "End (exclusive); at most 400 days after `from`"}
     )
-    branch_id = fields.Integer(load_default=None)
-    district_id = fields.Integer(load_default=None)
+    branch_id = Id(load_default=None)
+    district_id = Id(load_default=None)
     kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), load_default=None)
 
 
@@ -50,11 +50,11 @@ class EntrySchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    branch_id = fields.Integer(required=True, strict=True)
-    district_ids = fields.List(fields.Integer(strict=True), load_default=list)
-    merchant_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    branch_id = Id(required=True, strict=True)
+    district_ids = fields.List(Id(strict=True), load_default=list)
+    merchant_ids = fields.List(Id(strict=True), load_default=list)
     coupon_ids = fields.List(
-        fields.Integer(strict=True),
+        Id(strict=True),
         load_default=list,
         metadata={
             "description": "Coupons claimable only inside this entry's window (themes, festivals, deals)"
@@ -106,7 +106,7 @@ class EntrySchema(BaseSchema):
 
 class EntryQueryArgs(BaseSchema):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
-    branch_id = fields.Integer(load_default=None)
+    branch_id = Id(load_default=None)
 
 
 class RegistrationCreateSchema(BaseSchema):

@@ -9,8 +9,9 @@ from alliance.core.schemas import BaseSchema, Fen, LocalDateTime
 
 
 class RedemptionInSchema(BaseSchema):
-    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    qr_payload = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    # Any length is accepted here: a code or payload that names no voucher is `invalid_code` (API.md).
+    code = fields.String(load_default=None, allow_none=True)
+    qr_payload = fields.String(load_default=None, allow_none=True)
     order_amount_fen = Fen(required=True)
 
     @validates_schema

@@ -30,6 +30,7 @@ from mall.vouchers.models import ClaimCounter, DailyClaimCounter, Voucher, Vouch
 
 CODE_LENGTH = 12  # 11 random characters from 31 and a check character: about 2.5 × 10^16 codes
 QR_PURPOSE = "voucher-qr"
+QR_PAYLOAD_MAX_CHARS = 1000  # genuine payloads are under 100 characters
 QR_TTL_SECONDS = 90  # a scanned payload is accepted this long after it was issued
 QR_REFRESH_SECONDS = 30  # the voucher page fetches a fresh payload this often
 QR_FUTURE_SKEW_SECONDS = 30  # clocks of several servers may disagree a little
@@ -294,6 +295,8 @@ def voucher_from_payload(payload: str, now: datetime | None = None) -> Voucher:
     """The voucher a scanned payload names. A changed or invented payload is `invalid_code` (and
     counts against the merchant's attempts); a genuine but old one asks for a fresh QR."""
     now = now or clock.now_utc()
+    if len(payload) > QR_PAYLOAD_MAX_CHARS:
+        raise ForgedPayload()
     try:
         data = signing.loads(QR_PURPOSE, payload)
     except signing.BadSignature:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests import factories
+
 
 def _is_error(response, status, code):
     assert response.status_code == status, response.get_data(as_text=True)
@@ -54,4 +56,59 @@ def test_no_token_is_401_and_a_bad_token_too(client):
 
 def test_html_pages_keep_html_errors(client):
     response = client.get("/no-such-page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+HUGE = 2**64 + 7
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/coupons/{HUGE}",
+        f"/api/v1/merchants/{HUGE}",
+        f"/api/v1/me/vouchers/{2**31}",
+        f"/api/v1/branches/{HUGE}",
+    ],
+)
+def test_an_id_beyond_any_row_is_404_not_500(client, db, path):
+    admin = factories.user("admin")
+    db.session.commit()
+    _is_error(client.get(path, headers=factories.auth(admin)), 404, "not_found")
+
+
+def test_huge_ids_in_bodies_and_queries_are_validation_errors(client, db):
+    staff_branch = factories.branch()
+    admin = factories.user("admin")
+    db.session.commit()
+    headers = factories.auth(admin)
+    error = _is_error(
+        client.post("/api/v1/districts", json={"name": "X", "branch_id": HUGE}, headers=headers),
+        422,
+        "validation_error",
+    )
+    assert set(error["fields"]) == {"branch_id"}
+    error = _is_error(client.get(f"/api/v1/mall/coupons?district_id={HUGE}"), 422, "validation_error")
+    assert set(error["fields"]) == {"district_id"}
+    error = _is_error(
+        client.post(
+            "/api/v1/merchant-applications",
+            json={
+                "username": "shop_huge",
+                "password": "secret-123",
+                "name": "大店",
+                "district_id": HUGE,
+                "format": "street_shop",
+                "industry": "catering",
+            },
+        ),
+        422,
+        "validation_error",
+    )
+    assert set(error["fields"]) == {"district_id"}
+    assert staff_branch.id is not None
+
+
+def test_huge_ids_in_page_addresses_are_404(client):
+    response = client.get(f"/mall/coupons/{HUGE}")
     assert response.status_code == 404 and response.mimetype == "text/html"

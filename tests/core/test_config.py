@@ -9,6 +9,17 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch)
         load(str(tmp_path), {"APP_ENV": "production"})
 
 
+def test_production_refuses_counters_that_workers_do_not_share(tmp_path, monkeypatch):
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        load(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "x" * 40})
+    cfg = load(
+        str(tmp_path),
+        {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"},
+    )
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+
+
 def test_development_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = load(str(tmp_path), {"APP_ENV": "development"})["SECRET_KEY"]

@@ -66,6 +66,8 @@ def test_redeem_by_typed_code_in_groups(client, till):
         ("altered_qr", 422, "invalid_code"),
         ("unknown_code", 422, "invalid_code"),
         ("wrong_check_char", 422, "invalid_code"),
+        ("very_long_code", 422, "invalid_code"),
+        ("very_long_payload", 422, "invalid_code"),
         ("other_merchant", 403, "wrong_merchant"),
         ("outside_hours", 422, "not_valid_now"),
         ("expired", 422, "expired"),
@@ -91,6 +93,10 @@ def test_each_refusal_answers_its_code_and_changes_nothing(client, till, case, s
         body = {"qr_payload": head + "." + signature[::-1], "order_amount_fen": 20000}
     elif case == "unknown_code":
         body["code"] = "K7Q9-M2XP-ABCD"
+    elif case == "very_long_code":
+        body["code"] = voucher.code * 50
+    elif case == "very_long_payload":
+        body = {"qr_payload": payload * 40, "order_amount_fen": 20000}
     elif case == "wrong_check_char":
         body["code"] = voucher.code[:-1] + ("2" if voucher.code[-1] != "2" else "3")
     elif case == "other_merchant":
