@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -28,7 +28,7 @@ from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n, idempotency
+from alliance.core import clock, http, i18n, idempotency, web
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -164,7 +164,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             "nav_tabs": items_for(current_user, "tab"),
             "languages": app.config["LANGUAGES"],
             "ui_lang": str(get_locale() or "zh"),
-            "current_path": request.full_path.rstrip("?"),
+            "current_path": web.return_path(),
         }
 
     return app

@@ -56,3 +56,14 @@ def safe_next(target: str | None, fallback: str) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return fallback
+
+
+def return_path() -> str:
+    """Where a page-wide action (the language switch) brings the reader back to: this page, or, when
+    this page answers a form (a POST that cannot be loaded again), the page that sent the form."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return "/"

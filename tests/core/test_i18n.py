@@ -1,3 +1,5 @@
+import re
+
 from alliance.core.i18n_cli import inconsistent_translations, missing_translations
 
 
@@ -27,6 +29,22 @@ def test_the_language_switch_ignores_unknown_languages_and_foreign_redirects(cli
     response = client.post("/lang", data={"lang": "xx", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def _switch_target(page: str) -> str:
+    return re.search(r'name="next" value="([^"]*)"', page).group(1)
+
+
+def test_the_switch_on_a_page_answering_a_form_returns_to_the_page_that_sent_it(client):
+    """A form's answer (a POST) cannot be loaded again: switching there would meet a 405."""
+    bad_login = {"username": "nobody", "password": "wrong-password"}
+    page = client.post(
+        "/login?next=/wallet", data=bad_login, headers={"Referer": "http://localhost/login?next=/wallet"}
+    )
+    assert _switch_target(page.get_data(as_text=True)) == "/login?next=/wallet"
+    page = client.post("/login", data=bad_login, headers={"Referer": "https://evil.example/x"})
+    assert _switch_target(page.get_data(as_text=True)) == "/"
+    assert _switch_target(client.get("/mall?q=面").get_data(as_text=True)) == "/mall?q=面"
 
 
 def test_api_errors_speak_chinese_by_default_and_english_when_asked(client):
