@@ -277,5 +277,6 @@ def register_nav(app) -> None:
             order=30,
             badge=_pending,
             prefix="/staff/coupons",
+            group=_l("Reviews"),
         ),
     )

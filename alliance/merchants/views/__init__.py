@@ -60,7 +60,15 @@ def _pending(user) -> int:
 def register_nav(app) -> None:
     add_nav(
         app,
-        NavItem("merchants.review_queue", _l("Applications"), "inbox-fill", STAFF, order=20, badge=_pending),
+        NavItem(
+            "merchants.review_queue",
+            _l("Applications"),
+            "inbox-fill",
+            STAFF,
+            order=20,
+            badge=_pending,
+            group=_l("Reviews"),
+        ),
     )
     desk = _l("Merchant management")
     add_nav(app, NavItem("merchants.staff_merchants", _l("Merchants"), "shop", STAFF, order=21, group=desk))
