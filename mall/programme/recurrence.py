@@ -119,38 +119,71 @@ def parse_rrule(rule: str | None, zone: ZoneInfo) -> Parsed:
     return Parsed(WEEKLY, weekdays, until)
 
 
-def describe(rule: str | None, first_local: datetime) -> str:
-    """The recurrence in words, in the reader's language."""
+# RRULE parts the plain words can say; any other part (COUNT, BYSETPOS, BYMONTH, ...) cannot.
+_PLAIN_PARTS = {"FREQ", "BYDAY", "BYMONTHDAY", "UNTIL", "WKST", "INTERVAL"}
+
+
+def _plain_days(byday: str) -> list[int] | None:
+    """ISO weekdays of a BYDAY without ordinals ("TU,TH" -> [2, 4]); None when it has ordinals."""
+    codes = [c for c in byday.split(",") if c]
+    if any(c not in WEEKDAY_CODES for c in codes):
+        return None
+    return sorted({WEEKDAY_CODES.index(c) + 1 for c in codes})
+
+
+def describe(rule: str | None, first_local: datetime) -> str | None:
+    """The recurrence in words, in the reader's language: 每周二, 每个工作日, 每月第一个周一, 每天.
+
+    None for a rule the plain choices cannot say (every other week, a count, a set position, ...,
+    as the API may store): the reader is then shown the rule as written.
+    """
     from flask_babel import gettext as _
 
     if not rule:
         return _("Once")
-    parsed = parse_rrule(rule, first_local.tzinfo)
-    if parsed.choice == DAILY:
+    try:
+        fields = dict(part.upper().split("=", 1) for part in rule.split(";") if part)
+        until = parse_rrule(rule, first_local.tzinfo).until
+    except ValueError:
+        return None
+    if set(fields) - _PLAIN_PARTS or fields.get("INTERVAL", "1") != "1":
+        return None
+    freq, byday, bymonthday = fields.get("FREQ"), fields.get("BYDAY"), fields.get("BYMONTHDAY")
+    if freq == "DAILY" and not byday and not bymonthday:
         text = _("Every day")
-    elif parsed.choice == WEEKDAYS:
-        text = _("Every weekday")
-    elif parsed.choice == WEEKLY:
-        from babel.lists import format_list
-        from flask_babel import get_locale
+    elif freq in ("DAILY", "WEEKLY") and not bymonthday:
+        days = _plain_days(byday) if byday else [first_local.isoweekday()]
+        if not days:
+            return None
+        if days == [1, 2, 3, 4, 5]:
+            text = _("Every weekday")
+        else:
+            from babel.lists import format_list
+            from flask_babel import get_locale
 
-        names = [str(WEEKDAY_LABELS[d - 1]) for d in parsed.weekdays]
-        text = _(
-            "Every %(days)s", days=format_list(names, style="standard", locale=str(get_locale() or "zh"))
-        )
-    elif parsed.choice == MONTHLY_NTH:
-        n = nth_weekday(first_local.date())
+            names = [str(WEEKDAY_LABELS[d - 1]) for d in days]
+            locale = str(get_locale() or "zh")
+            text = _("Every %(days)s", days=format_list(names, style="standard", locale=locale))
+    elif freq == "MONTHLY" and byday and not bymonthday:
+        ordinal, code = byday[:-2].lstrip("+"), byday[-2:]
+        if code not in WEEKDAY_CODES or ordinal not in ("1", "2", "3", "4", "-1"):
+            return None
         text = _(
             "The %(nth)s %(day)s of every month",
-            nth=ORDINAL_LABELS[n],
-            day=WEEKDAY_LABELS[first_local.weekday()],
+            nth=ORDINAL_LABELS[int(ordinal)],
+            day=WEEKDAY_LABELS[WEEKDAY_CODES.index(code)],
         )
+    elif freq == "MONTHLY" and not byday:
+        day = int(bymonthday) if bymonthday and bymonthday.isdigit() else None
+        if bymonthday and not (day and 1 <= day <= 31):
+            return None
+        text = _("Day %(day)s of every month", day=day or first_local.day)
     else:
-        text = _("Day %(day)s of every month", day=first_local.day)
-    if parsed.until:
+        return None
+    if until:
         from alliance.core.i18n import localdate
 
-        text += _(", until %(day)s", day=localdate(parsed.until))
+        text += _(", until %(day)s", day=localdate(until))
     return text
 
 

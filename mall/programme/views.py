@@ -114,13 +114,16 @@ def entry(entry_id: int):
     except DomainError:
         abort(404)
     now = clock.now_utc()
-    occs = services.expand(found, now - timedelta(days=1), now + timedelta(days=62))
+    # Cancelled dates stay in the list, marked, so a customer who planned on one learns why it is gone.
+    occs = services.expand(found, now - timedelta(days=1), now + timedelta(days=62), include_cancelled=True)
     occs = [o for o in occs if o.end > now][:12]
+    reasons = {c.occurrence_start: c.reason for c in found.cancellations}
     zone = services.zone_of(found)
     return render_template(
         "mall/programme/entry.html",
         entry=found,
-        occs=[(o, registrations.seats_left(o)) for o in occs],
+        occs=[(o, None if o.cancelled else registrations.seats_left(o)) for o in occs],
+        cancel_reasons=reasons,
         recurrence_text=recurrence.describe(found.rrule, found.dtstart.astimezone(zone)),
         registered=_registered_keys(),
         register_form=RegisterForm(),

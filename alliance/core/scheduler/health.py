@@ -11,6 +11,7 @@ from flask import current_app
 from alliance.core import clock
 from alliance.core.extensions import db
 from alliance.core.jobs import Job
+from alliance.core.scheduler.descriptions import description_of
 from alliance.core.scheduler.models import JobRun, StoredJob
 from alliance.core.scheduler.runner import FAILED, LOCK_LEASE, OK, RUNNING, jobs_of
 
@@ -28,6 +29,10 @@ class JobHealth:
     failures: int  # failed runs in the last FAILURE_WINDOW
     consecutive_failures: int
     state: str  # ok, failing, running, interrupted, overdue, never_run
+
+    @property
+    def description(self) -> str:
+        return description_of(self.job)
 
     @property
     def healthy(self) -> bool:
