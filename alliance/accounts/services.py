@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -24,6 +25,9 @@ PASSWORD_MAX = 128
 REFERRAL_CODE_LENGTH = 8
 # Hashing a throwaway password when the username is unknown keeps the answer time the same.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+# A phone number as people write it: digits, spaces, + - ( ), 3 to 32 characters.
+PHONE_RE = re.compile(r"^[0-9+\-() ]{3,32}$")
 
 
 def username_errors(username: str | None) -> list:
@@ -93,6 +97,13 @@ def _clean_optional(value: str | None, limit: int, field: str) -> str | None:
     return value or None
 
 
+def _clean_phone(value: str | None) -> str | None:
+    phone = _clean_optional(value, 32, "phone")
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationFailed({"phone": [_l("Use digits, spaces and + - ( ) only.")]})
+    return phone
+
+
 def register_customer(
     username: str,
     password: str,
@@ -104,7 +115,7 @@ def register_customer(
     username = (username or "").strip()
     _check_new_account(username, password)
     display_name = _clean_optional(display_name, 64, "display_name")
-    phone = _clean_optional(phone, 32, "phone")
+    phone = _clean_phone(phone)
     referrer = None
     if referral_code:
         referrer = user_by_referral_code(referral_code)
@@ -176,7 +187,7 @@ def create_user(
             branch_id=branch_id if role in (Role.STAFF, Role.ADMIN) else None,
             merchant_id=merchant_id if role in (Role.CLERK, Role.MERCHANT) else None,
             display_name=_clean_optional(display_name, 64, "display_name"),
-            phone=_clean_optional(phone, 32, "phone"),
+            phone=_clean_phone(phone),
             referral_code=_new_referral_code() if role == Role.CUSTOMER else None,
         )
     )
@@ -214,7 +225,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def update_profile(user: User, display_name: str | None, phone: str | None) -> User:
     user.display_name = _clean_optional(display_name, 64, "display_name")
-    user.phone = _clean_optional(phone, 32, "phone")
+    user.phone = _clean_phone(phone)
     db.session.flush()
     return user
 

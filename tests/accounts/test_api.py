@@ -33,6 +33,8 @@ def test_register_with_a_taken_username_is_409(client):
         ({"username": "bad#name", "password": "longenough"}, "username"),
         ({"username": "goodname", "password": "short"}, "password"),
         ({"username": "goodname", "password": "longenough", "referral_code": "NOPE1234"}, "referral_code"),
+        ({"username": "goodname", "password": "longenough", "phone": "abcdefg"}, "phone"),
+        ({"username": "goodname", "password": "longenough", "phone": "1" * 33}, "phone"),
     ],
 )
 def test_register_validation(client, body, field):

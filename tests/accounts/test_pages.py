@@ -20,6 +20,14 @@ def test_register_errors_keep_what_was_typed(client, db):
     assert r.status_code == 200 and 'value="ab"' in page and "两次输入的密码不一致" in page
 
 
+def test_register_refuses_a_phone_number_that_is_not_one(client, db):
+    data = {"username": "xiaohong", "password": "longenough", "confirm": "longenough", "phone": "abcdefg"}
+    page = client.post("/register", data=data).get_data(as_text=True)
+    assert "只能包含数字" in page and 'value="abcdefg"' in page
+    data["phone"] = "138 0013 8000"
+    assert client.post("/register", data=data).status_code == 302
+
+
 def test_login_wrong_password_says_so_in_chinese(client, db):
     user = factories.user()
     db.session.commit()

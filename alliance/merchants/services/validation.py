@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from alliance.accounts.services import PHONE_RE
 from alliance.branches.models import District
 from alliance.core.errors import ValidationFailed
 from alliance.core.extensions import db
 from alliance.merchants.constants import Industry, MerchantFormat, StoreType
-
-PHONE_RE = re.compile(r"^[0-9+\-() ]{3,32}$")
 
 LIMITS = {"name": 100, "address": 200, "phone": 32, "opening_hours": 100, "description": 1000}
 
