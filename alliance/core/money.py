@@ -28,6 +28,10 @@ def format_yuan_short(fen: int) -> str:
     return text
 
 
+class AmountTooLarge(ValueError):
+    """An amount beyond MAX_FEN: a typing slip, not money."""
+
+
 def parse_yuan(text: str | int | float | Decimal | None) -> int:
     """'12.5', '¥1,234.50', '12' -> fen. Raises ValueError for anything that is not money."""
     if text is None:
@@ -55,5 +59,5 @@ def parse_yuan(text: str | int | float | Decimal | None) -> int:
         raise ValueError("more than two decimals")
     fen_int = int(fen)
     if abs(fen_int) > MAX_FEN:
-        raise ValueError("amount too large")
+        raise AmountTooLarge("amount too large")
     return fen_int

@@ -18,12 +18,13 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from alliance.core import clock
-from alliance.core.money import parse_yuan
+from alliance.core.money import AmountTooLarge, parse_yuan
 from mall.coupons.models import AUDIENCE_LABELS, KIND_LABELS, Coupon, CouponKind
+from mall.coupons.rules import STOCK_MAX
 
 WEEKDAY_CHOICES = [
     (1, _l("Mon")),
@@ -66,6 +67,8 @@ class YuanField(StringField):
         if text:
             try:
                 self.fen = parse_yuan(text)
+            except AmountTooLarge:
+                raise ValueError(_l("That amount is far too large."))
             except ValueError:
                 raise ValueError(_l("An amount like 20 or 12.50."))
 
@@ -82,7 +85,10 @@ class CouponForm(FlaskForm):
         default=CouponKind.THRESHOLD_CUT.value,
         validators=[DataRequired()],
     )
-    threshold = YuanField(_l("Minimum spend (yuan)"), description=_l("满减: required; others: optional"))
+    threshold = YuanField(
+        _l("Minimum spend (yuan)"),
+        description=_l("Required for a threshold cut; optional for the other kinds"),
+    )
     cut = YuanField(_l("Amount off (yuan)"))
     percent_off = IntegerField(
         _l("Percent off"), validators=[Optional()], description=_l("15 means 15% off, shown as 8.5折")
@@ -90,7 +96,13 @@ class CouponForm(FlaskForm):
     cap = YuanField(_l("At most off (yuan, optional)"))
     amount = YuanField(_l("Value (yuan)"))
     gift_name = StringField(_l("Gift"), validators=[Optional(), Length(max=100)])
-    stock_total = IntegerField(_l("Vouchers in total"), validators=[DataRequired(), NumberRange(min=1)])
+    stock_total = IntegerField(
+        _l("Vouchers in total"),
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=STOCK_MAX, message=_l("Between %(min)s and %(max)s.")),
+        ],
+    )
     per_customer_limit = IntegerField(_l("Per customer"), default=1, validators=[Optional()])
     daily_limit = IntegerField(_l("Per customer per day (optional)"), validators=[Optional()])
     claim_starts_at = DateTimeLocalField(_l("Claiming opens (optional)"), validators=[Optional()])

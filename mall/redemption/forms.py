@@ -8,7 +8,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from alliance.core.money import parse_yuan
+from alliance.core.money import AmountTooLarge, parse_yuan
 
 
 class TillForm(FlaskForm):
@@ -47,6 +47,8 @@ class TillForm(FlaskForm):
     def validate_amount(self, field):
         try:
             fen = parse_yuan(field.data)
+        except AmountTooLarge:
+            raise ValidationError(_l("That amount is far too large."))
         except ValueError:
             raise ValidationError(_l("An amount like 128 or 128.50."))
         if fen < 0:

@@ -122,6 +122,11 @@ def test_an_owner_writes_submits_and_staff_approve_with_a_badge(client, db):
     r = client.post("/merchant/coupons/new", data=bad)
     assert r.status_code == 200
     assert "折扣须在 1% 到 99% 之间" in text(r) and 'value="周三午餐"' in text(r)
+    for stock in ("-5", "0", str(10**30)):
+        r = client.post("/merchant/coupons/new", data={**bad, "percent_off": "15", "stock_total": stock})
+        assert "请填写 1 到 1000000 之间的数。" in text(r), stock
+    r = client.post("/merchant/coupons/new", data={**bad, "kind": "cash", "amount": "99999999999999"})
+    assert "金额太大了，请核对。" in text(r) and 'value="99999999999999"' in text(r)
     good = {
         **bad,
         "percent_off": "15",
@@ -174,6 +179,8 @@ def test_the_till_checks_confirms_and_shows_a_receipt(client, db):
     voucher = vouchers.claim(mf.customer(), coupon.id)
     factories.login(client, clerk)
     assert "核销券" in text(client.get("/till"))
+    r = client.post("/till/check", data={"code": voucher.code, "amount": "99999999999999"})
+    assert "金额太大了，请核对。" in text(r)
     r = client.post("/till/check", data={"code": voucher.code.lower(), "amount": "99.99"})
     assert r.status_code == 422 and "未满¥100.00" in text(r) and 'value="99.99"' in text(r)
     r = client.post("/till/check", data={"code": voucher.code, "amount": "128.5"})
