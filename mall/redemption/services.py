@@ -253,5 +253,6 @@ def today_summary(items: list[Redemption]) -> dict[str, int]:
     return {
         "count": len(standing),
         "discount_fen": sum(r.discount_fen for r in standing),
+        "cashback_fen": sum(r.cashback_fen or 0 for r in standing),
         "order_fen": sum(r.order_amount_fen for r in standing),
     }

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alliance.core import clock
 from alliance.core.extensions import db as _db
 from mall.coupons.models import Coupon
+from mall.redemption import services as redemption
 from mall.redemption.models import Redemption
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher
@@ -257,3 +258,16 @@ def test_pages_keep_to_their_roles(client, db):
     assert client.get("/till").status_code == 403
     assert client.get("/merchant/coupons").status_code == 403
     assert client.get("/staff/coupons").status_code == 403
+
+
+def test_the_days_list_shows_incentive_cash_given_on_cashback_vouchers(client, db):
+    clock.freeze(mf.at("2026-12-02 12:00"))
+    shop = mf.merchant()
+    clerk = mf.clerk(shop)
+    coupon = mf.live_coupon(shop, kind="cashback", amount_fen=500, threshold_fen=3000)
+    voucher = vouchers.claim(mf.customer(), coupon.id)
+    redemption.redeem(clerk, voucher, 3000)
+    _db.session.commit()
+    factories.login(client, clerk)
+    today = text(client.get("/till/today"))
+    assert "激励金 ¥5.00" in today and re.search(r"激励金</div><div class=\"figure\">¥5.00", today)
