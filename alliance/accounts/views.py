@@ -32,7 +32,7 @@ from alliance.branches.services import list_branches
 from alliance.core.errors import Conflict, DomainError, RateLimited
 from alliance.core.extensions import db, login_manager
 from alliance.core.i18n import LANG_COOKIE
-from alliance.core.nav import NavItem, add_nav
+from alliance.core.nav import NavItem, add_nav, items_for
 from alliance.core.web import flash_error, form_errors_from, roles_required, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -113,6 +113,7 @@ def account():
         password_form=PasswordForm(),
         tokens=services.list_tokens(current_user),
         confirm_form=ConfirmForm(),
+        shortcuts=items_for(current_user, "account"),
     )
 
 

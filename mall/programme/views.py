@@ -216,3 +216,14 @@ def register_nav(app) -> None:
             prefix="/events",
         ),
     )
+    add_nav(
+        app,
+        NavItem(
+            "programme.my_registrations",
+            _l("My registrations"),
+            "calendar-check",
+            frozenset({"customer"}),
+            order=50,
+            place="account",
+        ),
+    )

@@ -120,3 +120,14 @@ def register_nav(app) -> None:
             prefix="/wallet",
         ),
     )
+    add_nav(
+        app,
+        NavItem(
+            "wallet.incentive_ledger",
+            _l("Incentive balance"),
+            "coin",
+            frozenset({"customer"}),
+            order=40,
+            place="account",
+        ),
+    )

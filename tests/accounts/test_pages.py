@@ -127,3 +127,16 @@ def test_a_disabled_user_is_signed_out(client, db):
     services.set_active(admin, staff, False)
     db.session.commit()
     assert client.get("/admin/districts").status_code == 302
+
+
+def test_a_customers_account_page_leads_to_incentives_and_registrations(client, db):
+    customer = factories.user("customer")
+    staff = factories.user("staff")
+    db.session.commit()
+    factories.login(client, customer)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/wallet/incentives"' in page and "激励金余额" in page
+    assert 'href="/me/registrations"' in page and "我的报名" in page
+    client.post("/logout")
+    factories.login(client, staff)
+    assert 'href="/wallet/incentives"' not in client.get("/account").get_data(as_text=True)
