@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -30,18 +30,16 @@ class Section:
     render: Callable[[object], Markup | str | None]  # (viewer) -> HTML, or None to show nothing
 
 
-_sections: list[Section] = []
-
-
-def add_section(order: int, render: Callable[[object], Markup | str | None]) -> None:
+def add_section(app, order: int, render: Callable[[object], Markup | str | None]) -> None:
     """Put a block on the home page; blocks below 50 come before today's offers, the others after."""
-    _sections.append(Section(order, render))
-    _sections.sort(key=lambda s: s.order)
+    sections = app.extensions.setdefault("alliance.home_sections", [])
+    sections.append(Section(order, render))
+    sections.sort(key=lambda s: s.order)
 
 
 def _render_sections(viewer, before: bool) -> list[Markup]:
     shown = []
-    for section in _sections:
+    for section in current_app.extensions.get("alliance.home_sections", []):
         if (section.order < 50) != before:
             continue
         html = section.render(viewer)

@@ -29,6 +29,7 @@ from alliance.core import clock
 from alliance.core.errors import DomainError
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error
+from mall.home.views import add_section
 from mall.programme import banners, ical, recurrence, registrations, services
 from mall.programme.constants import EntryKind
 from mall.programme.forms import RegisterForm
@@ -202,7 +203,24 @@ def banner(name: str):
     return send_from_directory(banners.folder(), name, max_age=86400)
 
 
+def _home_block(viewer) -> str | None:
+    """首页: this month's theme and today's deals, each a tap away from its page."""
+    day = clock.local_today()
+    day_start, day_end = services.local_range(day, day)
+    todays = services.calendar(
+        None, day_start, day_end, kinds=[EntryKind.MONTHLY_THEME, EntryKind.DAILY_DEAL]
+    )
+    if not todays:
+        return None
+    return render_template(
+        "mall/programme/_home.html",
+        themes=[o for o in todays if o.entry.kind == EntryKind.MONTHLY_THEME],
+        deals=[o for o in todays if o.entry.kind == EntryKind.DAILY_DEAL],
+    )
+
+
 def register_nav(app) -> None:
+    add_section(app, 10, _home_block)
     tab_roles = frozenset({"anonymous", "customer"})
     add_nav(
         app,

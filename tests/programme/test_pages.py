@@ -261,3 +261,23 @@ def test_a_theme_banner_is_resized_on_upload(setting, client, db, app):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 200 and "请上传 JPEG、PNG 或 WebP 图片" in bad.get_data(as_text=True)
+
+
+def test_the_home_page_shows_the_months_theme_and_todays_deal(setting, client, db):
+    _branch, _east, staff = setting
+    pf.entry(
+        staff, EntryKind.MONTHLY_THEME, date(2026, 12, 1), last_day=date(2026, 12, 31), title="双十二主题月"
+    )
+    pf.entry(
+        staff,
+        EntryKind.DAILY_DEAL,
+        date(2026, 11, 4),
+        repeats="weekly",
+        weekdays=[3],
+        title="周三半价",
+    )
+    page = client.get("/").get_data(as_text=True)
+    assert "本月主题" in page and "双十二主题月" in page and "周三半价" in page
+    clock.freeze(datetime(2026, 12, 3, 10, tzinfo=SH))  # Thursday: the Wednesday deal is not today's
+    page = client.get("/").get_data(as_text=True)
+    assert "双十二主题月" in page and "周三半价" not in page
