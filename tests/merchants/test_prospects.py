@@ -1,6 +1,7 @@
 """Precise acquisition: the coverage grid's gaps, prospects worked from visit to joining, and an
 invitation that pre-fills the application."""
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -70,6 +71,29 @@ def test_the_coverage_page_in_both_languages(client, db, east):
     client.post("/lang", data={"lang": "en", "next": "/staff/coverage"})
     en = client.get("/staff/coverage").get_data(as_text=True)
     assert "Industry coverage" in en and "Franchise chain" in en and "行业覆盖" not in en
+
+
+def test_the_other_column_is_headed_and_counts_its_members_in_both_languages(client, db, east):
+    _branch, district, staff = east
+    mf.merchant(district, name="建材市场", industry="construction", store_type="other")
+    mf.merchant(district, name="五金店", industry="construction", store_type=None)
+    mf.merchant(district, name="面馆", industry="catering", store_type="restaurant")
+    db.session.commit()
+    factories.login(client, staff)
+    zh = client.get("/staff/coverage").get_data(as_text=True)
+    headings = re.findall(r'<th scope="col"><span>(.*?)</span></th>', zh)
+    assert headings[-2:] == ["其他", "合计"]
+    # The construction row's total (2) sits in a cell of its own, and "other" is never a gap.
+    assert 'aria-label="建筑 · 其他: 2">2</a>' in zh
+    assert zh.count('class="cell-gap') == 80 - 1
+    client.post("/lang", data={"lang": "en", "next": "/staff/coverage"})
+    en = client.get("/staff/coverage").get_data(as_text=True)
+    assert re.findall(r'<th scope="col"><span>(.*?)</span></th>', en)[-2:] == ["Other", "Total"]
+    assert 'aria-label="Construction · Other: 2">2</a>' in en
+    # Its link lists the same two shops: another type, or none given.
+    listed = client.get("/staff/merchants?industry=construction&store_type=other&status=active")
+    text = listed.get_data(as_text=True)
+    assert "建材市场" in text and "五金店" in text and "面馆" not in text
 
 
 def test_a_gap_link_opens_a_prefilled_prospect_form(client, db, east):

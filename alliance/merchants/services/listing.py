@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 
 from alliance.branches.models import District
 from alliance.core.extensions import db
-from alliance.merchants.constants import MerchantStatus
+from alliance.merchants.constants import EIGHT_SHOPS, MerchantStatus, StoreType
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import access
 from alliance.merchants.services.tiering import latest_figures
@@ -63,7 +63,14 @@ def _base(actor, filters: Filters, *, managed: bool):
         stmt = stmt.where(Merchant.district_id == filters.district_id)
     for name in ("industry", "format", "store_type", "tier", "status"):
         value = getattr(filters, name)
-        if value:
+        if name == "store_type" and value == StoreType.OTHER:
+            # As the coverage grid counts them: any shop that is not one of the eight, or has no type.
+            stmt = stmt.where(
+                sa.or_(
+                    Merchant.store_type.is_(None), Merchant.store_type.not_in([str(s) for s in EIGHT_SHOPS])
+                )
+            )
+        elif value:
             stmt = stmt.where(getattr(Merchant, name) == value)
     if filters.q:
         stmt = stmt.where(Merchant.name.contains(filters.q.strip(), autoescape=True))

@@ -44,7 +44,8 @@ def coverage():
         district_id=district_id,
         industry_labels=INDUSTRY_LABELS,
         store_labels=STORE_TYPE_LABELS,
-        other=StoreType.OTHER.value,
+        # Not `other`: base.html sets that name for the language switch, and it would win.
+        other_shop=StoreType.OTHER.value,
         eight_shops=EIGHT_SHOPS,
     )
 
