@@ -23,7 +23,9 @@ from alliance.merchants.models import Merchant, MerchantFigures, Prospect, Visit
 from alliance.merchants.services import cashflow, membership, service_levels, tiering, whitelist
 from alliance.merchants.services import prospects as prospect_services
 from alliance.merchants.services.figures import month_start, upsert
+from alliance.merchants.services.links import path_for
 from alliance.merchants.tiers import RANKED_TIERS
+from alliance.notifications.services import mark_settled
 
 WAN = 1_000_000  # fen in 10k yuan
 
@@ -280,6 +282,8 @@ def seed() -> list[tuple[str, str, str]]:
         reviewer = staff[branch_name]
         if status == MerchantStatus.PENDING:
             continue
+        # The demo decided this application itself: nobody is left to review it.
+        mark_settled("merchant_application", path_for("merchants.staff_merchant", merchant_id=merchant.id))
         if status == MerchantStatus.REJECTED:
             membership.review(reviewer, merchant.id, "reject", REASONS[name])
             continue

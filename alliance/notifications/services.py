@@ -119,3 +119,12 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     return db.session.execute(stmt.values(read_at=clock.now_utc())).rowcount
+
+
+def mark_settled(kind: str, link: str) -> int:
+    """Mark every reader's unread `kind` notifications pointing at `link` as read: what they asked
+    somebody to do about it has been done."""
+    stmt = sa.update(Notification).where(
+        Notification.kind == kind, Notification.link == link, Notification.read_at.is_(None)
+    )
+    return db.session.execute(stmt.values(read_at=clock.now_utc())).rowcount

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 import wsgi
 from alliance.core import clock
+from mall.coupons import demo as coupons_demo
 from mall.coupons import rules
-from mall.coupons.models import Coupon
+from mall.coupons.models import Coupon, CouponStatus
 from mall.vouchers.models import Voucher
 from tests.mall import factories as mf
 
@@ -60,3 +61,35 @@ def test_the_demo_fills_the_mall_and_is_idempotent(app, db):
     before = snapshot(db)
     run_demo(db)
     assert snapshot(db) == before
+
+
+def test_the_demo_leaves_new_offers_for_staff_to_review(app, db):
+    for _ in range(3):
+        mf.merchant()
+    db.session.commit()
+    run_demo(db)
+    waiting = db.session.scalars(sa.select(Coupon).where(Coupon.status == CouponStatus.PENDING_REVIEW)).all()
+    assert 1 <= len(waiting) <= 2
+    assert all(c.submitted_at is not None and c.reviewed_at is None for c in waiting)
+    run_demo(db)
+    again = db.session.scalars(sa.select(Coupon.id).where(Coupon.status == CouponStatus.PENDING_REVIEW)).all()
+    assert sorted(again) == sorted(c.id for c in waiting)
+
+
+def test_every_shop_gets_offers_of_its_own_trade(app, db):
+    restaurant = mf.merchant(industry="catering")
+    salon = mf.merchant(industry="entertainment")
+    salon.store_type = "beauty"
+    courier = mf.merchant(industry="logistics")
+    courier.store_type = "franchise"
+    db.session.commit()
+    run_demo(db)
+
+    def titles(shop, trade):
+        mine = set(db.session.scalars(sa.select(Coupon.title).where(Coupon.merchant_id == shop.id)))
+        allowed = {o["title"] for o in coupons_demo.OFFERS[trade]} | {coupons_demo.NEW_OFFERS[trade]["title"]}
+        assert mine and mine <= allowed, (shop.name, mine - allowed)
+        return mine
+
+    assert "到店送饮品一杯" in titles(restaurant, "food")
+    assert not {"到店送饮品一杯", "周三午市半价"} & (titles(salon, "beauty") | titles(courier, "courier"))

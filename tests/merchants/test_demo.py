@@ -7,6 +7,7 @@ from alliance.accounts.models import User
 from alliance.branches import demo as branches_demo
 from alliance.merchants import demo
 from alliance.merchants.models import Merchant, MerchantFigures, Prospect, TierChange
+from alliance.notifications.models import Notification
 
 
 def test_the_demo_fills_the_alliance_and_can_run_again(app, db):
@@ -45,3 +46,29 @@ def test_the_demo_fills_the_alliance_and_can_run_again(app, db):
         for t in (Merchant, MerchantFigures, TierChange, Prospect, User)
     ]
     assert again == counts
+
+
+def test_staff_are_asked_to_review_only_the_applications_still_pending(app, db):
+    branches_demo.seed()
+    demo.seed()
+    db.session.commit()
+    unread = db.session.scalars(
+        sa.select(Notification).where(
+            Notification.kind == "merchant_application", Notification.read_at.is_(None)
+        )
+    ).all()
+    pending = db.session.scalars(sa.select(Merchant).where(Merchant.status == "pending")).all()
+    assert sorted(n.params["merchant"] for n in unread) == sorted(m.name for m in pending)
+    staff = db.session.scalar(sa.select(User).where(User.username == "staff"))
+    assert sum(n.user_id == staff.id for n in unread) == 2  # 甜心烘焙 and 万达数码, in 城东支行
+    ids = {m.name: m.id for m in pending}
+    assert all(n.link == f"/staff/merchants/{ids[n.params['merchant']]}" for n in unread)
+
+    demo.seed()
+    db.session.commit()
+    again = db.session.scalars(
+        sa.select(Notification.id).where(
+            Notification.kind == "merchant_application", Notification.read_at.is_(None)
+        )
+    ).all()
+    assert sorted(again) == sorted(n.id for n in unread)
