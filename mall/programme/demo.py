@@ -58,6 +58,8 @@ def seed() -> list[tuple[str, str, str]]:
             db.session.scalars(
                 sa.select(Merchant)
                 .where(Merchant.status == "active", Merchant.district_id.in_(district_ids))
+                # A food month: the restaurants first.
+                .order_by((Merchant.industry != "catering"), Merchant.id)
                 .limit(6)
             )
         )
@@ -154,12 +156,16 @@ def seed() -> list[tuple[str, str, str]]:
     # The month's theme gathers a few of the alliance's coupons, the Wednesday deal one more.
     if not theme.coupons and not deal.coupons:
         free = [
-            c.id
+            c
             for c in linking.linkable_coupons(branch.id)
             if c.status == "approved" and linking.entry_of(c.id) is None
         ]
-        linking.set_coupons(staff, theme, free[:3])
-        linking.set_coupons(staff, deal, free[3:4])
+        # Restaurants' offers for the food month; a Wednesday offer for the Wednesday deal.
+        food = [c for c in free if c.merchant.industry == "catering"] or free
+        wednesday = [c for c in food if 3 in c.weekdays][:1]
+        theme_coupons = [c for c in food if c not in wednesday][:3]
+        linking.set_coupons(staff, theme, [c.id for c in theme_coupons])
+        linking.set_coupons(staff, deal, [c.id for c in wednesday])
     # The lecture after next does not take place (an EXDATE), and Alice has a seat at the next.
     now = clock.now_utc()
     upcoming = services.expand(lecture, now, now + timedelta(days=35))
