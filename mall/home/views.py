@@ -18,6 +18,7 @@ from markupsafe import Markup
 from alliance.branches.services import list_districts
 from alliance.core import clock
 from alliance.core.nav import NavItem, add_nav
+from alliance.merchants.services import listing as merchant_listing
 from mall.coupons import cards
 from mall.coupons import services as coupons
 
@@ -60,7 +61,9 @@ def index():
     every = [c for _, items in groups for c in items]
     soon = coupons.ending_soon(now, limit=4)
     card_of = {card.id: card for card in cards.cards_for(current_user, every + soon, now)}
-    pending = coupons.pending_count(viewer) if viewer and viewer.role in ("staff", "admin") else 0
+    is_staff = viewer is not None and viewer.role in ("staff", "admin")
+    pending = coupons.pending_count(viewer) if is_staff else 0
+    pending_applications = merchant_listing.pending_count(viewer) if is_staff else 0
     return render_template(
         "mall/home/index.html",
         groups=[(d, [card_of[c.id] for c in items]) for d, items in groups],
@@ -68,6 +71,7 @@ def index():
         districts=list_districts(),
         district_id=district_id,
         pending=pending,
+        pending_applications=pending_applications,
         claim_token=uuid.uuid4().hex,
         sections_before=_render_sections(viewer, True),
         sections_after=_render_sections(viewer, False),

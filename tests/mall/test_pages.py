@@ -271,3 +271,19 @@ def test_the_days_list_shows_incentive_cash_given_on_cashback_vouchers(client, d
     factories.login(client, clerk)
     today = text(client.get("/till/today"))
     assert "激励金 ¥5.00" in today and re.search(r"激励金</div><div class=\"figure\">¥5.00", today)
+
+
+def test_staff_open_the_site_on_what_waits_for_their_decision(client, db):
+    shop = mf.merchant()
+    mf.merchant(shop.district, status="pending")
+    mf.merchant(shop.district, status="pending")
+    draft = mf.draft(shop)
+    from mall.coupons import services as coupon_services
+
+    coupon_services.submit(mf.owner(shop), draft)
+    staff = mf.staff_for(shop)
+    _db.session.commit()
+    factories.login(client, staff)
+    page = text(client.get("/"))
+    assert "待审核的入驻申请：2 份" in page and "待审核的券：1 张" in page
+    assert 'href="/staff/merchants/review"' in page
