@@ -51,7 +51,7 @@ def _entry_data(data: dict) -> services.EntryData:
 @errors(blp, 404, 422)
 def calendar(args):
     """Occurrences between `from` and `to`, expanded from their recurrence (cancelled ones left out)."""
-    return services.calendar(
+    occurrences = services.calendar(
         current_api_user(),
         args["from_"],
         args["to"],
@@ -59,6 +59,7 @@ def calendar(args):
         district_id=args.get("district_id"),
         kinds=args.get("kind"),
     )
+    return registrations.with_seats(occurrences)
 
 
 @blp.route("/programme/entries", methods=["GET"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -37,6 +38,37 @@ def seats_left(occ: Occurrence) -> int | None:
     if not occ.entry.capacity:
         return None
     return max(0, occ.entry.capacity - seats_taken(occ.entry.id, occ.start))
+
+
+def seats_left_many(occs) -> dict[str, int | None]:
+    """`seats_left` of many occurrences in one query, keyed by `Occurrence.key`."""
+    capped = [o for o in occs if o.entry.capacity]
+    left: dict[str, int | None] = {o.key: None for o in occs}
+    if not capped:
+        return left
+    rows = db.session.execute(
+        sa.select(EventSeats.entry_id, EventSeats.occurrence_start, EventSeats.taken).where(
+            EventSeats.entry_id.in_({o.entry.id for o in capped}),
+            EventSeats.occurrence_start >= min(o.start for o in capped),
+            EventSeats.occurrence_start <= max(o.start for o in capped),
+        )
+    ).all()
+    taken = {(entry_id, clock.ensure_utc(start)): n for entry_id, start, n in rows}
+    for o in capped:
+        left[o.key] = max(0, o.entry.capacity - (taken.get((o.entry.id, clock.ensure_utc(o.start))) or 0))
+    return left
+
+
+@dataclass(frozen=True)
+class SeatedOccurrence(Occurrence):
+    """An occurrence with its free seats counted beforehand (None: no registration limit)."""
+
+    seats_left: int | None = None
+
+
+def with_seats(occs) -> list[SeatedOccurrence]:
+    left = seats_left_many(occs)
+    return [SeatedOccurrence(o.entry, o.start, o.end, o.cancelled, left[o.key]) for o in occs]
 
 
 def _registrable_occurrence(entry_id: int, occurrence_start: datetime) -> Occurrence:

@@ -36,9 +36,11 @@ class OccurrenceSchema(BaseSchema):
     seats_left = fields.Method("get_seats_left", allow_none=True)
 
     def get_seats_left(self, occ):
-        from mall.programme.registrations import seats_left
+        from mall.programme.registrations import SeatedOccurrence, seats_left
 
-        return seats_left(occ) if occ.entry.registrable else None
+        if not occ.entry.registrable:
+            return None
+        return occ.seats_left if isinstance(occ, SeatedOccurrence) else seats_left(occ)
 
 
 class CancellationSchema(BaseSchema):

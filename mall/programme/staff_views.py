@@ -279,9 +279,10 @@ def entry(entry_id: int):
     upcoming = services.expand(
         found, now - timedelta(days=31), now + timedelta(days=93), include_cancelled=True
     )
-    rows = []
-    for occ in upcoming[:60]:
-        rows.append((occ, registrations.seats_left(occ) if found.registrable else None))
+    rows = [
+        (occ, occ.seats_left if found.registrable else None)
+        for occ in registrations.with_seats(upcoming[:60])
+    ]
     zone = services.zone_of(found)
     return render_template(
         "mall/programme/staff/entry.html",

@@ -88,7 +88,7 @@ def today():
         "mall/programme/today.html",
         deals=deals,
         themes=themes,
-        week=[(o, registrations.seats_left(o)) for o in week],
+        week=[(o, o.seats_left) for o in registrations.with_seats(week)],
         festivals=festivals,
         districts=branches.list_districts(None),
         district_id=district_id,
@@ -123,7 +123,7 @@ def entry(entry_id: int):
     return render_template(
         "mall/programme/entry.html",
         entry=found,
-        occs=[(o, None if o.cancelled else registrations.seats_left(o)) for o in occs],
+        occs=[(o, None if o.cancelled else o.seats_left) for o in registrations.with_seats(occs)],
         cancel_reasons=reasons,
         recurrence_text=recurrence.describe(found.rrule, found.dtstart.astimezone(zone)),
         registered=_registered_keys(),
@@ -150,6 +150,9 @@ def register(entry_id: int):
     return redirect(url_for("programme.entry", entry_id=entry_id))
 
 
+QR_AHEAD = timedelta(days=7)
+
+
 def qr_svg(payload: str) -> Markup:
     image = qrcode.make(payload, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return Markup(image.to_string(encoding="unicode"))  # noqa: S704 - an SVG we generated ourselves
@@ -167,7 +170,11 @@ def my_registrations():
     past = [r for r in regs if r not in upcoming]
     return render_template(
         "mall/programme/my_registrations.html",
-        upcoming=[(r, qr_svg(registrations.checkin_payload(r))) for r in upcoming],
+        # The door code is drawn for the coming week's events; later ones show it when they come near.
+        upcoming=[
+            (r, qr_svg(registrations.checkin_payload(r)) if r.occurrence_start < now + QR_AHEAD else None)
+            for r in upcoming
+        ],
         past=past,
         confirm_form=ConfirmForm(),
     )

@@ -218,3 +218,29 @@ def test_cancelling_an_entry_tells_its_registrants(setting, client, db):
     )
     assert sorted(told) == sorted([alice.id, bob.id])
     assert services.calendar(None, *services.local_range(date(2026, 12, 1), date(2026, 12, 31))) == []
+
+
+def test_the_calendar_counts_free_seats_without_a_query_per_occurrence(setting, client, db):
+    from tests.merchants.test_queries import counted
+
+    _branch, _district, staff = setting
+    event = pf.entry(
+        staff, EntryKind.WEEKLY_EVENT, date(2026, 12, 2), repeats="weekly", weekdays=[3], capacity=3
+    )
+    alice = factories.user("customer")
+    ha = factories.auth(alice)
+    url = f"/api/v1/programme/entries/{event.id}/registrations"
+    assert client.post(url, json={"occurrence_start": "2026-12-09T19:00:00"}, headers=ha).status_code == 201
+
+    def calendar(to: str):
+        with counted(db) as statements:
+            r = client.get(f"/api/v1/programme/calendar?from=2026-12-01&to={to}")
+        assert r.status_code == 200
+        return r.json, len(statements)
+
+    month, few = calendar("2026-12-31")
+    seats = {o["starts_at"][:10]: o["seats_left"] for o in month if o["entry_id"] == event.id}
+    assert seats["2026-12-09"] == 2 and seats["2026-12-16"] == 3
+    year, many = calendar("2027-12-31")
+    assert len(year) > len(month) + 40
+    assert many == few

@@ -127,8 +127,12 @@ def test_a_customer_sees_today_registers_and_gets_a_check_in_qr(setting, client,
     assert r.status_code == 302 and r.headers["Location"].endswith("/me/registrations")
     mine = client.get("/me/registrations").get_data(as_text=True)
     assert "经营讲座" in mine and "<svg" in mine and "出示" in mine
+    later = "20261231T110000Z"  # four weeks ahead: the door code comes nearer the day
+    client.post(f"/events/entries/{event.id}/register", data={"occurrence": later})
+    mine = client.get("/me/registrations").get_data(as_text=True)
+    assert mine.count("<svg") == 1 and "活动前一周，签到码会显示在这里。" in mine
     assert "已报名" in client.get("/events").get_data(as_text=True)
-    reg = db.session.scalar(sa.select(Registration))
+    reg = db.session.scalar(sa.select(Registration).order_by(Registration.id))
     r = client.post(f"/me/registrations/{reg.id}/cancel")
     assert r.status_code == 302
     assert "已取消报名" in client.get(r.headers["Location"]).get_data(as_text=True)
