@@ -6,12 +6,14 @@ import csv
 import io
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from alliance.branches import services as branches
+from alliance.branches.models import District
 from alliance.core import clock
 from alliance.core.errors import DomainError
 from alliance.core.extensions import db
@@ -137,14 +139,19 @@ def calendar():
 def _fill_choices(form: EntryForm, branch_id: int | None) -> None:
     branch_list = branches.list_branches(current_user)
     form.branch_id.choices = [(b.id, b.name) for b in branch_list]
-    chosen = branch_id or (branch_list[0].id if branch_list else None)
+    own = [b.id for b in branch_list]
+    # Only a branch this user manages lends its shops and coupons to the choices.
+    chosen = branch_id if branch_id in own else (own[0] if own else None)
     form.district_ids.choices = [
         (d.id, d.name) for d in branches.list_districts(current_user, branch_id=chosen)
     ]
-    merchants = db.session.query(Merchant).filter(Merchant.status == "active").order_by(Merchant.name).all()
-    form.merchant_ids.choices = [
-        (m.id, m.name) for m in merchants if chosen and m.district.branch_id == chosen
-    ]
+    merchants = db.session.scalars(
+        sa.select(Merchant)
+        .join(District, District.id == Merchant.district_id)
+        .where(Merchant.status == "active", District.branch_id == chosen)
+        .order_by(Merchant.name)
+    ).all()
+    form.merchant_ids.choices = [(m.id, m.name) for m in merchants]
     form.coupon_ids.choices = (
         [(c.id, f"{c.title} · {c.merchant.name}") for c in linking.linkable_coupons(chosen)] if chosen else []
     )

@@ -285,3 +285,25 @@ def test_the_home_page_shows_the_months_theme_and_todays_deal(setting, client, d
     clock.freeze(datetime(2026, 12, 3, 10, tzinfo=SH))  # Thursday: the Wednesday deal is not today's
     page = client.get("/").get_data(as_text=True)
     assert "双十二主题月" in page and "周三半价" not in page
+
+
+def test_another_branchs_offers_never_appear_among_the_choices(setting, client, db):
+    from tests.mall import factories as mallf
+
+    _branch, east, staff = setting
+    shop = pf.merchant(east, "川味小馆")
+    mallf.draft(shop, title="未公开的草稿券")
+    db.session.commit()
+    other_staff = pf.staff_of(factories.branch("城西支行"))
+    db.session.commit()
+    factories.login(client, other_staff)
+    page = client.post(
+        "/staff/programme/entries/new/festival", data=_form(branch_id=str(_branch.id), title="")
+    ).get_data(as_text=True)
+    assert "未公开的草稿券" not in page and "川味小馆" not in page
+    client.post("/logout")
+    factories.login(client, staff)
+    page = client.post(
+        "/staff/programme/entries/new/festival", data=_form(branch_id=str(_branch.id), title="")
+    ).get_data(as_text=True)
+    assert "川味小馆" in page
