@@ -123,6 +123,8 @@ def test_an_owner_writes_submits_and_staff_approve_with_a_badge(client, db):
     r = client.post("/merchant/coupons/new", data=bad)
     assert r.status_code == 200
     assert "折扣须在 1% 到 99% 之间" in text(r) and 'value="周三午餐"' in text(r)
+    both = client.post("/merchant/coupons/new", data={**bad, "stock_total": "-5"})
+    assert "请填写 1 到 1000000 之间的数。" in text(both) and "折扣须在 1% 到 99% 之间" in text(both)
     for stock in ("-5", "0", str(10**30)):
         r = client.post("/merchant/coupons/new", data={**bad, "percent_off": "15", "stock_total": stock})
         assert "请填写 1 到 1000000 之间的数。" in text(r), stock
