@@ -183,3 +183,14 @@ def screenshot(pg, name: str, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def sign_in(page, server, username: str, password: str | None = None) -> None:
+    """Sign in through the login page of `server` (a LiveServer) and land on the home page."""
+    from alliance.branches.demo import DEMO_PASSWORD
+
+    page.goto(server.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password or DEMO_PASSWORD)
+    page.click("#submit")
+    page.wait_for_url(server.url + "/")

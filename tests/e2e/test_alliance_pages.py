@@ -3,29 +3,9 @@ demo data: the pyramid, the coverage grid, the whitelist and the prospects; and 
 
 import pytest
 
-from tests.live import DESKTOP, new_page, screenshot
+from tests.live import DESKTOP, new_page, screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture
-def demo(app, db):
-    from alliance.branches import demo as branches_demo
-    from alliance.merchants import demo as merchants_demo
-
-    branches_demo.seed()
-    merchants_demo.seed()
-    db.session.commit()
-
-
-def sign_in(page, server, username):
-    from alliance.branches.demo import DEMO_PASSWORD
-
-    page.goto(server.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(server.url + "/")
 
 
 def switch_language(page):
@@ -37,7 +17,7 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_staff_pages_on_a_phone_in_both_languages(demo, live_server, page):
+def test_staff_pages_on_a_phone_in_both_languages(alliance_demo, live_server, page):
     sign_in(page, live_server, "staff")
 
     page.goto(live_server.url + "/staff/pyramid")
@@ -88,7 +68,7 @@ def test_staff_pages_on_a_phone_in_both_languages(demo, live_server, page):
     switch_language(page)
 
 
-def test_staff_decide_an_application_on_a_phone(demo, live_server, page):
+def test_staff_decide_an_application_on_a_phone(alliance_demo, live_server, page):
     sign_in(page, live_server, "staff")
     page.goto(live_server.url + "/staff/merchants/review")
     assert page.get_by_text("甜心烘焙").is_visible()
@@ -105,7 +85,7 @@ def test_staff_decide_an_application_on_a_phone(demo, live_server, page):
     assert page.get_by_text("万达数码 当前状态：未通过").is_visible()
 
 
-def test_a_shop_applies_and_sees_what_happens_next(demo, live_server, page):
+def test_a_shop_applies_and_sees_what_happens_next(alliance_demo, live_server, page):
     page.goto(live_server.url + "/join")
     page.fill("#name", "街角咖啡")
     page.select_option("#district_id", label="城东支行 · 老街商圈")
@@ -122,7 +102,7 @@ def test_a_shop_applies_and_sees_what_happens_next(demo, live_server, page):
     screenshot(page, "alliance-my-shop-pending-zh")
 
 
-def test_an_owner_on_a_phone(demo, live_server, page):
+def test_an_owner_on_a_phone(alliance_demo, live_server, page):
     sign_in(page, live_server, "owner1")
     page.goto(live_server.url + "/my-shop")
     assert page.get_by_text("您的权益与服务").is_visible()
@@ -135,7 +115,7 @@ def test_an_owner_on_a_phone(demo, live_server, page):
     screenshot(page, "alliance-clerks-zh")
 
 
-def test_the_merchants_table_on_a_desktop(demo, live_server, browser):
+def test_the_merchants_table_on_a_desktop(alliance_demo, live_server, browser):
     desk = new_page(browser, viewport=DESKTOP)
     try:
         sign_in(desk, live_server, "staff")

@@ -3,34 +3,16 @@ targets, the "other" column is headed and counted, and an opened reason box stay
 
 import pytest
 
+from tests.live import sign_in
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture
-def demo(app, db):
-    from alliance.branches import demo as branches_demo
-    from alliance.merchants import demo as merchants_demo
-
-    branches_demo.seed()
-    merchants_demo.seed()
-    db.session.commit()
-
-
-def sign_in(page, server, username):
-    from alliance.branches.demo import DEMO_PASSWORD
-
-    page.goto(server.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(server.url + "/")
 
 
 def page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def test_coverage_cells_are_touch_targets_and_other_is_counted(demo, live_server, page):
+def test_coverage_cells_are_touch_targets_and_other_is_counted(alliance_demo, live_server, page):
     sign_in(page, live_server, "staff")
     page.goto(live_server.url + "/staff/coverage")
     headings = page.locator("table.coverage thead th").all_inner_texts()
@@ -46,7 +28,7 @@ def test_coverage_cells_are_touch_targets_and_other_is_counted(demo, live_server
     assert page_width(page) <= 391, "the grid scrolls inside its own box, not the page"
 
 
-def test_the_whitelist_reason_box_fits_a_phone(demo, live_server, page):
+def test_the_whitelist_reason_box_fits_a_phone(alliance_demo, live_server, page):
     sign_in(page, live_server, "staff")
     page.goto(live_server.url + "/staff/whitelist")
     page.locator("details.reason-action summary", has_text="加入").first.click()
