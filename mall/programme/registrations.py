@@ -23,25 +23,9 @@ CHECKIN_PURPOSE = "programme.checkin"
 CHECKIN_OPENS_BEFORE = timedelta(hours=2)
 
 
-def seats_taken(entry_id: int, occurrence_start: datetime) -> int:
-    return (
-        db.session.scalar(
-            sa.select(EventSeats.taken).where(
-                EventSeats.entry_id == entry_id, EventSeats.occurrence_start == occurrence_start
-            )
-        )
-        or 0
-    )
-
-
-def seats_left(occ: Occurrence) -> int | None:
-    if not occ.entry.capacity:
-        return None
-    return max(0, occ.entry.capacity - seats_taken(occ.entry.id, occ.start))
-
-
 def seats_left_many(occs) -> dict[str, int | None]:
-    """`seats_left` of many occurrences in one query, keyed by `Occurrence.key`."""
+    """Free seats of each occurrence (None: no registration limit), in one query, keyed by
+    `Occurrence.key`."""
     capped = [o for o in occs if o.entry.capacity]
     left: dict[str, int | None] = {o.key: None for o in occs}
     if not capped:

@@ -36,11 +36,8 @@ class OccurrenceSchema(BaseSchema):
     seats_left = fields.Method("get_seats_left", allow_none=True)
 
     def get_seats_left(self, occ):
-        from mall.programme.registrations import SeatedOccurrence, seats_left
-
-        if not occ.entry.registrable:
-            return None
-        return occ.seats_left if isinstance(occ, SeatedOccurrence) else seats_left(occ)
+        """`occ` is a SeatedOccurrence (registrations.with_seats): its seats were counted beforehand."""
+        return occ.seats_left if occ.entry.registrable else None
 
 
 class CancellationSchema(BaseSchema):

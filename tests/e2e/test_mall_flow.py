@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from tests import factories
-from tests.live import new_page, screenshot
+from tests.live import new_page, screenshot, sign_in
 from tests.mall import factories as mf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -32,14 +32,6 @@ def follow(page, target) -> None:
             target.click()
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", factories.PASSWORD)
-    page.click("#submit")
-    page.wait_for_url(base + "/")
-
-
 def test_claim_show_and_redeem_on_a_phone(live_server, browser, page, app, db):
     district = factories.district(name="万达广场商圈")
     shop = mf.merchant(district, name="老王面馆")
@@ -56,7 +48,7 @@ def test_claim_show_and_redeem_on_a_phone(live_server, browser, page, app, db):
     base = live_server.url
 
     # The customer finds the coupon.
-    sign_in(page, base, "xiaomei")
+    sign_in(page, live_server, "xiaomei", factories.PASSWORD)
     follow(page, ".tabbar a[href='/mall']")
     page.fill("input[name=q]", "面馆")
     with page.expect_navigation():
@@ -94,7 +86,7 @@ def test_claim_show_and_redeem_on_a_phone(live_server, browser, page, app, db):
     # The clerk, on another phone, types the code and the amount, sees discount and payable, confirms.
     till = new_page(browser)
     try:
-        sign_in(till, base, "xiaoli")
+        sign_in(till, live_server, "xiaoli", factories.PASSWORD)
         follow(till, ".tabbar a[href='/till']")
         screenshot(till, "mall-4-clerk-till")
         assert till.get_attribute("#amount", "inputmode") == "decimal"
