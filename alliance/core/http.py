@@ -6,6 +6,7 @@ API paths (/api/...) always answer in API.md's JSON error shape; pages answer wi
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
@@ -50,8 +51,36 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+# Marshmallow's validators format their numbers into English sentences before we see them; these
+# patterns bring such a sentence back to a template of ours, translated, with the same values.
+VALIDATOR_SENTENCES = [
+    (
+        re.compile(
+            r"^Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.$"
+        ),
+        _l("Must be between {min} and {max}."),
+    ),
+    (re.compile(r"^Must be greater than or equal to (?P<min>\S+)\.$"), _l("Must be at least {min}.")),
+    (re.compile(r"^Must be less than or equal to (?P<max>\S+)\.$"), _l("Must be at most {max}.")),
+    (re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"), _l("At most {max} characters.")),
+    (re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"), _l("At least {min} characters.")),
+    (
+        re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),
+        _l("Between {min} and {max} characters."),
+    ),
+    (re.compile(r"^Must be one of: (?P<choices>.*)\.$"), _l("Must be one of: {choices}.")),
+]
+
+
 def _translate(message) -> str:
-    return gettext(str(message)) if message else ""
+    if not message:
+        return ""
+    text = str(message)
+    for pattern, template in VALIDATOR_SENTENCES:
+        found = pattern.match(text)
+        if found:
+            return str(template).format(**found.groupdict())
+    return gettext(text)
 
 
 def _flatten_field_errors(messages) -> dict[str, list[str]]:

@@ -112,3 +112,16 @@ def test_huge_ids_in_bodies_and_queries_are_validation_errors(client, db):
 def test_huge_ids_in_page_addresses_are_404(client):
     response = client.get(f"/mall/coupons/{HUGE}")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_marshmallows_own_range_and_length_sentences_come_in_the_readers_language(client):
+    error = _is_error(client.get("/api/v1/mall/coupons?per_page=101"), 422, "validation_error")
+    assert error["fields"]["per_page"] == ["须在 1 到 100 之间。"]
+    error = _is_error(
+        client.get("/api/v1/mall/coupons?per_page=101", headers={"Accept-Language": "en"}),
+        422,
+        "validation_error",
+    )
+    assert error["fields"]["per_page"] == ["Must be between 1 and 100."]
+    error = _is_error(client.get("/api/v1/mall/coupons?q=" + "长" * 101), 422, "validation_error")
+    assert error["fields"]["q"] == ["最多 100 个字符。"]
