@@ -18,7 +18,6 @@ import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
 import mall.coupons.models
-import mall.programme.linking
 import mall.programme.models
 import mall.redemption.models
 import mall.vouchers.models  # noqa: F401
@@ -56,14 +55,18 @@ from alliance.operations import views as operations_views
 from mall.coupons import api as coupons_api
 from mall.coupons import demo as coupons_demo
 from mall.coupons import manage_views as coupon_admin_views
+from mall.coupons import rules as coupon_rules
 from mall.coupons import views as mall_views
 from mall.home import views as home_views
 from mall.programme import api as programme_api
 from mall.programme import demo as programme_demo
 from mall.programme import jobs as programme_jobs
+from mall.programme import linking as programme_linking
 from mall.programme import staff_views as programme_staff_views
 from mall.programme import views as programme_views
 from mall.redemption import api as redemption_api
+from mall.redemption import cashback
+from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
 from mall.vouchers import api as vouchers_api
 from mall.vouchers import demo as vouchers_demo
@@ -105,6 +108,12 @@ JOBS: list[Job] = [
     programme_jobs.FIGURES,
 ]
 
+# Extra conditions on claiming a coupon (the claim and the mall list both obey them), in order.
+CLAIM_RULES = [programme_linking.CLAIM_RULE]
+
+# What other features do when a voucher is redeemed or a redemption reversed, in order.
+REDEMPTION_HOOKS = [cashback.HOOK]
+
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [
     branches_demo.seed,
@@ -135,6 +144,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.register_filters(app)
     http.register(app)
+
+    for rule in CLAIM_RULES:
+        coupon_rules.add_claim_rule(rule)
+    for hook in REDEMPTION_HOOKS:
+        redemption_hooks.register(hook)
 
     for feature in PAGES:
         app.register_blueprint(feature.bp)

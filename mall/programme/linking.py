@@ -105,7 +105,8 @@ def clause(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(Coupon.id.not_in(linked), Coupon.id.in_(open_linked))
 
 
-rules.add_claim_rule(rules.ClaimRule("programme", refusal, clause))
+# Registered from create_app: claims and the mall list obey it only once it is wired.
+CLAIM_RULE = rules.ClaimRule("programme", refusal, clause)
 
 
 def linkable_coupons(entry_branch_id: int) -> list[Coupon]:

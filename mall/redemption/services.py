@@ -30,15 +30,14 @@ from alliance.core.errors import (
 )
 from alliance.core.extensions import attempts, db
 from alliance.core.i18n import localtime
-from alliance.incentives import services as incentives
 from alliance.merchants.models import Merchant
 from mall.coupons import rules
+from mall.redemption import hooks
 from mall.redemption.models import Redemption
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher, VoucherStatus
 
 REASON_MAX = 500
-SOURCE = "redemption"
 
 
 def reversal_window() -> timedelta:
@@ -154,15 +153,8 @@ def redeem(
             db.session.flush()
     except IntegrityError:
         raise AlreadyRedeemed()
-    if quote.cashback_fen:
-        incentives.credit(
-            voucher.user_id,
-            quote.cashback_fen,
-            incentives.CASHBACK,
-            source_type=SOURCE,
-            source_id=redemption.id,
-            note=voucher.coupon.title[:200],
-        )
+    event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
+    redemption.extras = event.extras
     return redemption
 
 
@@ -181,8 +173,8 @@ def can_reverse(redemption: Redemption, now: datetime | None = None) -> bool:
 
 
 def reverse(actor, redemption_id: int, reason: str | None, now: datetime | None = None) -> Redemption:
-    """Undo a redemption of the actor's shop within the window: the voucher is active again and any
-    cashback is taken back by a compensating ledger entry."""
+    """Undo a redemption of the actor's shop within the window: the voucher is active again and the
+    after-reverse hooks undo what their after-redeem half did (cashback is taken back, ...)."""
     now = now or clock.now_utc()
     redemption = get_for_merchant(actor, redemption_id)
     reason = (reason or "").strip() or None
@@ -211,14 +203,11 @@ def reverse(actor, redemption_id: int, reason: str | None, now: datetime | None 
         .values(status=VoucherStatus.ACTIVE, redeemed_at=None)
         .execution_options(synchronize_session=False)
     )
-    incentives.reverse(
-        source_type=SOURCE,
-        source_id=redemption.id,
-        kind=incentives.CASHBACK,
-        reversal_kind=incentives.CASHBACK_REVERSAL,
-        note=reason,
+    event = hooks.after_reverse(
+        hooks.RedemptionEvent(redemption, redemption.voucher, actor, now, reason=reason)
     )
     db.session.refresh(redemption)
+    redemption.extras = event.extras
     db.session.expire(redemption.voucher)
     record(actor, "redemption.reverse", redemption, reason=reason, data={"voucher_id": redemption.voucher_id})
     return redemption
