@@ -37,7 +37,7 @@ from alliance.core.errors import (
 from alliance.core.extensions import db
 from alliance.notifications.services import notify, register_kind
 from mall.coupons import rules
-from mall.coupons.models import Audience, Coupon, CouponStatus
+from mall.coupons.models import Audience, Coupon
 from mall.vouchers.models import ClaimCounter, DailyClaimCounter, Voucher, VoucherStatus
 
 CODE_LENGTH = 12  # 11 random characters from 31 and a check character: about 2.5 × 10^16 codes
@@ -69,9 +69,13 @@ def qr_refresh_seconds() -> int:
 
 
 def load_coupon(coupon_id: int) -> Coupon:
-    """The coupon a claim names, with its merchant (one statement; partners load only if read)."""
-    coupon = db.session.scalar(
-        sa.select(Coupon).where(Coupon.id == coupon_id).options(orm.lazyload(Coupon.partners))
+    """The coupon a claim names, with its merchant and partners, in one statement."""
+    coupon = (
+        db.session.scalars(
+            sa.select(Coupon).where(Coupon.id == coupon_id).options(orm.joinedload(Coupon.partners))
+        )
+        .unique()
+        .first()
     )
     if coupon is None:
         raise NotFound()
@@ -139,14 +143,16 @@ def _unbump_counter(table, key: dict) -> None:
 
 
 def _take_unit(coupon: Coupon, now: datetime) -> bool:
-    """One voucher's worth of stock, in one conditional statement that re-checks what must hold."""
+    """One voucher's worth of stock, in one conditional statement that re-checks what must hold:
+    stock left and the coupon claimable now (status, windows, the registered claim rules), so a
+    check made on slightly older data (a per-process cache) can never let a claim through."""
     return (
         db.session.execute(
             sa.update(Coupon)
             .where(
                 Coupon.id == coupon.id,
                 Coupon.stock_remaining > 0,
-                Coupon.status == CouponStatus.APPROVED,
+                rules.claimable_clause(now, with_merchant=False),
             )
             .values(stock_remaining=Coupon.stock_remaining - 1)
             .execution_options(synchronize_session=False)
@@ -166,10 +172,11 @@ def _give_back_unit(coupon: Coupon) -> None:
 
 def _stock_refusal(coupon: Coupon, now: datetime) -> DomainError:
     """Why the stock statement changed nothing: read the coupon afresh and say."""
-    db.session.expire(coupon, ["stock_remaining", "status"])
-    if coupon.status != CouponStatus.APPROVED:
-        return NotClaimable(_l("This offer has ended."))
-    return SoldOut()
+    db.session.refresh(coupon)
+    refusal = rules.claim_refusal(coupon, now)
+    if refusal is None or isinstance(refusal, SoldOut):
+        return SoldOut()
+    return refusal
 
 
 @dataclass
@@ -385,13 +392,17 @@ def get_own(user, voucher_id: int) -> Voucher:
 # ---------------------------------------------------------------------------------------------------
 
 
+# A voucher read at a till comes with its coupon (joined); the partners load only for a partner's till.
+_AT_TILL = (orm.defaultload(Voucher.coupon).lazyload(Coupon.partners),)
+
+
 def find_by_code(text: str) -> Voucher | None:
     """The voucher a typed code names, or None. A code with a wrong check character never reaches
     the database."""
     code = codes.normalise(text)
     if not codes.is_well_formed(code, CODE_LENGTH):
         return None
-    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code))
+    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code).options(*_AT_TILL))
 
 
 def qr_payload(voucher: Voucher, now: datetime | None = None) -> str:
@@ -423,7 +434,7 @@ def voucher_from_payload(payload: str, now: datetime | None = None) -> Voucher:
         raise InvalidCode(
             _l("This QR code is out of date. Ask the customer to refresh it, or type the code.")
         )
-    voucher = db.session.get(Voucher, data["v"])
+    voucher = db.session.get(Voucher, data["v"], options=_AT_TILL)
     if voucher is None:
         raise ForgedPayload()
     return voucher
