@@ -75,7 +75,7 @@ class CouponSchema(BaseSchema):
     amount_fen = fields.Integer(allow_none=True)
     gift_name = fields.String(allow_none=True)
     stock_total = fields.Integer()
-    remaining = fields.Integer(attribute="stock_remaining")
+    remaining = fields.Integer(attribute="stock_left")
     per_customer_limit = fields.Integer()
     daily_limit = fields.Integer(allow_none=True)
     claim_starts_at = LocalDateTime(allow_none=True)

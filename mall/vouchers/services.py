@@ -36,7 +36,7 @@ from alliance.core.errors import (
 )
 from alliance.core.extensions import db
 from alliance.notifications.services import notify, register_kind
-from mall.coupons import rules
+from mall.coupons import rules, stock
 from mall.coupons.models import Audience, Coupon
 from mall.vouchers.models import ClaimCounter, DailyClaimCounter, Voucher, VoucherStatus
 
@@ -142,26 +142,30 @@ def _unbump_counter(table, key: dict) -> None:
     )
 
 
-def _take_unit(coupon: Coupon, now: datetime) -> bool:
+ROW = -1  # the unit came from the coupon row itself (an unsharded coupon)
+
+
+def _take_unit(customer, coupon: Coupon, now: datetime) -> int | None:
     """One voucher's worth of stock, in one conditional statement that re-checks what must hold:
     stock left and the coupon claimable now (status, windows, the registered claim rules), so a
-    check made on slightly older data (a per-process cache) can never let a claim through."""
-    return (
-        db.session.execute(
-            sa.update(Coupon)
-            .where(
-                Coupon.id == coupon.id,
-                Coupon.stock_remaining > 0,
-                rules.claimable_clause(now, with_merchant=False),
-            )
-            .values(stock_remaining=Coupon.stock_remaining - 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
+    check made on slightly older data (a per-process cache) can never let a claim through.
+    The shard taken (`ROW` for an unsharded coupon), or None when nothing could be taken."""
+    claimable = rules.claimable_clause(now, with_merchant=False)
+    if coupon.stock_shards:
+        return stock.take(coupon, customer.id, claimable)
+    taken = db.session.execute(
+        sa.update(Coupon)
+        .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, claimable)
+        .values(stock_remaining=Coupon.stock_remaining - 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return ROW if taken == 1 else None
 
 
-def _give_back_unit(coupon: Coupon) -> None:
+def _give_back_unit(coupon: Coupon, unit: int) -> None:
+    if unit != ROW:
+        stock.give_back(coupon, unit)
+        return
     db.session.execute(
         sa.update(Coupon)
         .where(Coupon.id == coupon.id)
@@ -183,7 +187,7 @@ def _stock_refusal(coupon: Coupon, now: datetime) -> DomainError:
 class _Taken:
     coupon: Coupon
     counters: list[tuple[Any, dict]]
-    unit: bool = False
+    unit: int | None = None
 
 
 def _take_one(customer, coupon: Coupon, now: datetime) -> tuple[_Taken, DomainError | None]:
@@ -197,17 +201,17 @@ def _take_one(customer, coupon: Coupon, now: datetime) -> tuple[_Taken, DomainEr
         if not _bump_counter(DailyClaimCounter.__table__, day_key, coupon.daily_limit):
             return taken, LimitReached(_l("Limit %(n)s per customer per day.", n=coupon.daily_limit))
         taken.counters.append((DailyClaimCounter.__table__, day_key))
-    if not _take_unit(coupon, now):
+    taken.unit = _take_unit(customer, coupon, now)
+    if taken.unit is None:
         return taken, _stock_refusal(coupon, now)
-    taken.unit = True
     return taken, None
 
 
 def _give_back(taken: _Taken) -> None:
     for table, key in taken.counters:
         _unbump_counter(table, key)
-    if taken.unit:
-        _give_back_unit(taken.coupon)
+    if taken.unit is not None:
+        _give_back_unit(taken.coupon, taken.unit)
 
 
 def take_stock(customer, coupons: list[Coupon], now: datetime) -> None:
