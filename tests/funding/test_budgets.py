@@ -15,7 +15,6 @@ from alliance.core.scheduler import runner
 from mall.coupons import services as coupons
 from mall.funding import jobs
 from mall.funding.models import Budget, Reservation
-from mall.funding.services import budgets
 from mall.redemption import services as redemption
 from mall.vouchers import services as vouchers
 from tests import factories
@@ -70,7 +69,11 @@ def test_a_hundred_yuan_budget_refuses_what_adds_up_to_more(app, client, shop, s
     body["bank_share_percent"] = 40  # 5 × ¥8.00 = ¥40.00 fits exactly
     r = client.post(f"/api/v1/coupons/{second.id}/review", json=body, headers=factories.auth(staff))
     assert r.status_code == 200, r.json
-    assert (r.json["status"], r.json["budget_id"], r.json["bank_share_percent"]) == ("approved", budget.id, 40)
+    assert (r.json["status"], r.json["budget_id"], r.json["bank_share_percent"]) == (
+        "approved",
+        budget.id,
+        40,
+    )
     assert figures(budget) == (10000, 0, 0)
 
 
@@ -106,7 +109,9 @@ def test_funding_fields_are_validated(client, shop, staff, body, field):
     coupon = ff.pending(shop)
     db.session.commit()
     r = client.post(
-        f"/api/v1/coupons/{coupon.id}/review", json={"decision": "approve", **body}, headers=factories.auth(staff)
+        f"/api/v1/coupons/{coupon.id}/review",
+        json={"decision": "approve", **body},
+        headers=factories.auth(staff),
     )
     assert r.status_code == 422, r.json
     assert field in r.json["error"]["fields"]
@@ -208,7 +213,12 @@ def test_budgets_api_lists_and_shows_figures_and_coupons(client, shop, staff):
     coupon = ff.pending(shop, stock_total=20)
     db.session.commit()
     body = {"decision": "approve", "budget_id": budget_id, "bank_share_percent": 25}
-    assert client.post(f"/api/v1/coupons/{coupon.id}/review", json=body, headers=factories.auth(staff)).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/coupons/{coupon.id}/review", json=body, headers=factories.auth(staff)
+        ).status_code
+        == 200
+    )
     listed = client.get("/api/v1/budgets", headers=factories.auth(staff)).json
     assert listed["total"] == 1 and listed["items"][0]["reserved_fen"] == 20 * 500
     one = client.get(f"/api/v1/budgets/{budget_id}", headers=factories.auth(staff)).json
@@ -242,12 +252,20 @@ def test_budget_fields_are_validated(client, staff, body):
 
 def test_staff_cannot_open_a_budget_for_another_branch(client, staff):
     other = factories.branch()
-    data = {"branch_id": other.id, "name": "B", "total_fen": 100, "starts_on": "2026-12-01", "ends_on": "2026-12-31"}
+    data = {
+        "branch_id": other.id,
+        "name": "B",
+        "total_fen": 100,
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+    }
     r = client.post("/api/v1/budgets", json=data, headers=factories.auth(staff))
     assert r.status_code == 403
 
 
 def test_a_budget_outside_its_period_funds_nothing(shop, staff):
-    budget = ff.budget(staff, 100000, starts_on=date(2026, 1, 1), ends_on=clock.local_today() - timedelta(days=1))
+    budget = ff.budget(
+        staff, 100000, starts_on=date(2026, 1, 1), ends_on=clock.local_today() - timedelta(days=1)
+    )
     with pytest.raises(ValidationFailed):
         ff.funded_coupon(shop, staff, budget, 10)
