@@ -98,8 +98,7 @@ def test_the_database_refuses_shares_that_do_not_add_up(till):
     coupon = mf.live_coupon(till.shop)
     done = redemption.redeem(till.clerk, vouchers.claim(mf.customer(), coupon.id), 15000)
     db.session.flush()
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.session.begin_nested():
-            db.session.execute(sa.update(Redemption).where(Redemption.id == done.id).values(bank_fen=1))
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.update(Redemption).where(Redemption.id == done.id).values(bank_fen=1))
     budget = db.session.get(Budget, till.budget.id)
     assert budget.spent_fen == 0
