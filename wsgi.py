@@ -59,8 +59,11 @@ from mall.coupons import manage_views as coupon_admin_views
 from mall.coupons import rules as coupon_rules
 from mall.coupons import views as mall_views
 from mall.funding import api as funding_api
+from mall.funding import demo as funding_demo
 from mall.funding import hooks as funding_hooks
 from mall.funding import jobs as funding_jobs
+from mall.funding import staff_views as funding_staff_views
+from mall.funding import views as funding_views
 from mall.home import views as home_views
 from mall.programme import api as programme_api
 from mall.programme import demo as programme_demo
@@ -91,6 +94,8 @@ PAGES = [
     operations_views,
     programme_views,
     programme_staff_views,
+    funding_views,
+    funding_staff_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
@@ -135,6 +140,7 @@ DEMO: list = [
     coupons_demo.seed,
     vouchers_demo.seed,
     programme_demo.seed,
+    funding_demo.seed,
 ]
 
 
