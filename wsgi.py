@@ -18,6 +18,7 @@ import alliance.incentives.models
 import alliance.merchants.models
 import alliance.notifications.models  # noqa: F401
 import mall.coupons.models
+import mall.funding.models
 import mall.programme.models
 import mall.redemption.models
 import mall.vouchers.models  # noqa: F401
@@ -57,6 +58,12 @@ from mall.coupons import demo as coupons_demo
 from mall.coupons import manage_views as coupon_admin_views
 from mall.coupons import rules as coupon_rules
 from mall.coupons import views as mall_views
+from mall.funding import api as funding_api
+from mall.funding import demo as funding_demo
+from mall.funding import hooks as funding_hooks
+from mall.funding import jobs as funding_jobs
+from mall.funding import staff_views as funding_staff_views
+from mall.funding import views as funding_views
 from mall.home import views as home_views
 from mall.programme import api as programme_api
 from mall.programme import demo as programme_demo
@@ -87,10 +94,21 @@ PAGES = [
     operations_views,
     programme_views,
     programme_staff_views,
+    funding_views,
+    funding_staff_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api, programme_api]
+APIS = [
+    accounts_api,
+    branches_api,
+    merchants_api,
+    coupons_api,
+    vouchers_api,
+    redemption_api,
+    programme_api,
+    funding_api,
+]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
 
@@ -106,13 +124,14 @@ JOBS: list[Job] = [
     programme_jobs.ROLLOVER,
     programme_jobs.EVENT_REMINDERS,
     programme_jobs.FIGURES,
+    funding_jobs.RECONCILE,
 ]
 
 # Extra conditions on claiming a coupon (the claim and the mall list both obey them), in order.
 CLAIM_RULES = [programme_linking.CLAIM_RULE]
 
 # What other features do when a voucher is redeemed or a redemption reversed, in order.
-REDEMPTION_HOOKS = [cashback.HOOK]
+REDEMPTION_HOOKS = [cashback.HOOK, funding_hooks.HOOK]
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [
@@ -121,6 +140,7 @@ DEMO: list = [
     coupons_demo.seed,
     vouchers_demo.seed,
     programme_demo.seed,
+    funding_demo.seed,
 ]
 
 

@@ -239,6 +239,15 @@ class ReviewForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         render_kw={"rows": 2},
     )
+    # Funding (mall.funding), optional: a budget pays the bank's share of each discount.
+    budget_id = SelectField(
+        _l("Budget for the bank's share"), coerce=int, choices=[], validators=[Optional()]
+    )
+    bank_share_percent = IntegerField(
+        _l("Bank's share of each discount (%)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "numeric"},
+    )
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 

@@ -93,6 +93,8 @@ class CouponSchema(BaseSchema):
     rules = fields.Function(lambda c: wording.rules(c), metadata={"description": "The rules in plain words"})
     approved_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
+    budget_id = fields.Integer(allow_none=True)
+    bank_share_percent = fields.Integer(allow_none=True)
 
 
 class MallArgs(PageArgs):
@@ -108,6 +110,14 @@ CouponPageSchema = page_schema(CouponSchema, "CouponPage")
 class CouponReviewSchema(BaseSchema):
     decision = fields.String(required=True, validate=_one_of(["approve", "reject"]))
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
+    # Funding (mall.funding): the budget that pays the bank's share of each discount, with an approval.
+    budget_id = Id(allow_none=True, load_default=None, strict=True)
+    bank_share_percent = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=100, error=_l("Must be between {min} and {max}.")),
+    )
 
 
 class ReasonSchema(BaseSchema):

@@ -11,6 +11,10 @@ from alliance.core.db import UTCDateTime
 from alliance.core.extensions import db
 
 
+def _whole_discount(context) -> int:
+    return context.get_current_parameters().get("discount_fen") or 0
+
+
 class Redemption(db.Model):
     __tablename__ = "redemptions"
     __table_args__ = (
@@ -28,6 +32,10 @@ class Redemption(db.Model):
         sa.CheckConstraint(
             "discount_fen >= 0 AND discount_fen <= order_amount_fen", name="discount_in_range"
         ),
+        sa.CheckConstraint(
+            "bank_fen >= 0 AND merchant_fen >= 0 AND bank_fen + merchant_fen = discount_fen",
+            name="discount_shared_out",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +47,10 @@ class Redemption(db.Model):
     discount_fen: Mapped[int] = mapped_column(sa.BigInteger)
     payable_fen: Mapped[int] = mapped_column(sa.BigInteger)
     cashback_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Who gave the discount (mall.funding): the bank's share and the merchant's; the merchant's
+    # until the funding hook says otherwise.
+    bank_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    merchant_fen: Mapped[int] = mapped_column(sa.BigInteger, default=_whole_discount, server_default="0")
     method: Mapped[str] = mapped_column(sa.String(8))  # "code" typed, or "qr" scanned
     redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
