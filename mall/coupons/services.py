@@ -385,6 +385,7 @@ def current_fields(coupon: Coupon) -> dict[str, Any]:
             "valid_until",
             "valid_days_after_claim",
             "audience",
+            "channel",
         )
     }
     data["usable_weekdays"] = coupon.weekdays or None

@@ -20,6 +20,31 @@ class RedemptionInSchema(BaseSchema):
             raise ValidationError(_l("Give either a code or a QR payload."), field_name="code")
 
 
+class IssuedVoucherSchema(BaseSchema):
+    id = fields.Integer(required=True)
+    coupon_id = fields.Integer(required=True)
+    merchant_id = fields.Integer(required=True)
+    title = fields.Function(lambda v: v.coupon.title, metadata={"type": "string"})
+    merchant_name = fields.Function(lambda v: v.coupon.merchant.name, metadata={"type": "string"})
+    status = fields.String()
+
+
+def issued_by(redemption) -> list:
+    """The vouchers a redemption's chain issued (API.md: `issued_vouchers`)."""
+    import sqlalchemy as sa
+
+    from alliance.core.extensions import db
+    from mall.vouchers.models import Voucher
+
+    return list(
+        db.session.scalars(
+            sa.select(Voucher)
+            .where(Voucher.issued_by_redemption_id == redemption.id)
+            .order_by(Voucher.coupon_id)
+        )
+    )
+
+
 class RedemptionSchema(BaseSchema):
     id = fields.Integer()
     voucher_id = fields.Integer()
@@ -34,6 +59,15 @@ class RedemptionSchema(BaseSchema):
     redeemed_at = LocalDateTime()
     reversed_at = LocalDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
+    issued_vouchers = fields.Function(
+        lambda r: IssuedVoucherSchema(many=True).dump(issued_by(r)),
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Vouchers a chain (连环券) gave the customer: `{id, coupon_id, merchant_id}`",
+        },
+    )
 
 
 class ReversalSchema(BaseSchema):
