@@ -83,7 +83,7 @@ def test_only_the_leads_owner_proposes(client, db, shops):
 
 
 def _proposed(client, shops, shape="chain"):
-    lead, lead_owner, partner, partner_owner, other, other_owner = shops
+    lead, lead_owner, partner, _partner_owner, _other, _other_owner = shops
     coupon = mf.live_coupon(lead, lead_owner)
     r = propose(client, lead_owner, **body_for(lead, coupon, [partner.id], shape=shape))
     return r.get_json()["id"]
@@ -98,7 +98,7 @@ def decide(client, user, promotion_id, merchant_id, **body):
 
 
 def test_a_merchant_not_invited_cannot_decide(client, db, shops):
-    lead, lead_owner, partner, partner_owner, other, other_owner = shops
+    _lead, _lead_owner, partner, _partner_owner, other, other_owner = shops
     pid = _proposed(client, shops)
     theirs = mf.live_coupon(other, other_owner)
     r = decide(client, other_owner, pid, other.id, decision="accept", coupon_id=theirs.id)
@@ -155,15 +155,17 @@ def test_staff_review_and_everyone_involved_is_told(client, db, shops):
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
     told = {n.user_id for n in db.session.query(Notification).filter_by(kind="promotion_approved")}
     assert told == {lead_owner.id, partner_owner.id}
-    other_branch_staff = factories.user("staff")
+    elsewhere = factories.user("staff")
     r = client.post(
-        f"/api/v1/promotions/{pid}/review", json={"decision": "approve"}, headers=factories.auth(other_branch_staff)
+        f"/api/v1/promotions/{pid}/review",
+        json={"decision": "approve"},
+        headers=factories.auth(elsewhere),
     )
     assert r.status_code == 404
 
 
 def test_who_sees_a_promotion_and_its_figures(client, db, shops):
-    lead, lead_owner, partner, partner_owner, other, other_owner = shops
+    _lead, lead_owner, partner, partner_owner, _other, other_owner = shops
     pid = _proposed(client, shops)
     assert client.get(f"/api/v1/promotions/{pid}").status_code == 404
     assert client.get(f"/api/v1/promotions/{pid}", headers=factories.auth(other_owner)).status_code == 404
