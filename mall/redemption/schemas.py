@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from alliance.core.schemas import BaseSchema, Fen, LocalDateTime
+from mall.redemption import services
 
 
 class RedemptionInSchema(BaseSchema):
@@ -29,22 +30,6 @@ class IssuedVoucherSchema(BaseSchema):
     status = fields.String()
 
 
-def issued_by(redemption) -> list:
-    """The vouchers a redemption's chain issued (API.md: `issued_vouchers`)."""
-    import sqlalchemy as sa
-
-    from alliance.core.extensions import db
-    from mall.vouchers.models import Voucher
-
-    return list(
-        db.session.scalars(
-            sa.select(Voucher)
-            .where(Voucher.issued_by_redemption_id == redemption.id)
-            .order_by(Voucher.coupon_id)
-        )
-    )
-
-
 class RedemptionSchema(BaseSchema):
     id = fields.Integer()
     voucher_id = fields.Integer()
@@ -60,7 +45,7 @@ class RedemptionSchema(BaseSchema):
     reversed_at = LocalDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
     issued_vouchers = fields.Function(
-        lambda r: IssuedVoucherSchema(many=True).dump(issued_by(r)),
+        lambda r: IssuedVoucherSchema(many=True).dump(services.issued_by(r)),
         required=True,
         metadata={
             "type": "array",

@@ -160,6 +160,17 @@ def redeem(
     return redemption
 
 
+def issued_by(redemption: Redemption) -> list[Voucher]:
+    """The vouchers a redemption's after-redeem hooks issued the customer (a chain's rewards)."""
+    return list(
+        db.session.scalars(
+            sa.select(Voucher)
+            .where(Voucher.issued_by_redemption_id == redemption.id)
+            .order_by(Voucher.coupon_id)
+        )
+    )
+
+
 def get_for_merchant(actor, redemption_id: int) -> Redemption:
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None or actor is None or redemption.merchant_id != actor.merchant_id:
