@@ -20,6 +20,7 @@ import alliance.notifications.models  # noqa: F401
 import mall.coupons.models
 import mall.funding.models
 import mall.programme.models
+import mall.promotions.models
 import mall.redemption.models
 import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
@@ -71,6 +72,12 @@ from mall.programme import jobs as programme_jobs
 from mall.programme import linking as programme_linking
 from mall.programme import staff_views as programme_staff_views
 from mall.programme import views as programme_views
+from mall.promotions import api as promotions_api
+from mall.promotions import chain as promotions_chain
+from mall.promotions import channel as promotions_channel
+from mall.promotions import demo as promotions_demo
+from mall.promotions import manage_views as promotion_admin_views
+from mall.promotions import views as promotions_views
 from mall.redemption import api as redemption_api
 from mall.redemption import cashback
 from mall.redemption import hooks as redemption_hooks
@@ -96,6 +103,8 @@ PAGES = [
     programme_staff_views,
     funding_views,
     funding_staff_views,
+    promotions_views,
+    promotion_admin_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
@@ -108,6 +117,7 @@ APIS = [
     redemption_api,
     programme_api,
     funding_api,
+    promotions_api,
 ]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
@@ -128,10 +138,10 @@ JOBS: list[Job] = [
 ]
 
 # Extra conditions on claiming a coupon (the claim and the mall list both obey them), in order.
-CLAIM_RULES = [programme_linking.CLAIM_RULE]
+CLAIM_RULES = [programme_linking.CLAIM_RULE, promotions_channel.CLAIM_RULE]
 
 # What other features do when a voucher is redeemed or a redemption reversed, in order.
-REDEMPTION_HOOKS = [cashback.HOOK, funding_hooks.HOOK]
+REDEMPTION_HOOKS = [cashback.HOOK, promotions_chain.HOOK, funding_hooks.HOOK]
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [
@@ -141,6 +151,7 @@ DEMO: list = [
     vouchers_demo.seed,
     programme_demo.seed,
     funding_demo.seed,
+    promotions_demo.seed,
 ]
 
 

@@ -57,5 +57,5 @@ class Redemption(db.Model):
     reversed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reversal_reason: Mapped[str | None] = mapped_column(sa.Text)
 
-    voucher = relationship("Voucher", lazy="joined", innerjoin=True)
+    voucher = relationship("Voucher", lazy="joined", innerjoin=True, foreign_keys=[voucher_id])
     clerk = relationship("User", foreign_keys=[clerk_id], lazy="select")

@@ -183,6 +183,7 @@ def receipt(redemption_id: int):
         coupon=redemption.voucher.coupon,
         just_done=request.args.get("done") == "1",
         can_reverse=services.can_reverse(redemption),
+        issued=services.issued_by(redemption),
     )
 
 
