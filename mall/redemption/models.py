@@ -24,14 +24,18 @@ class Redemption(db.Model):
             sqlite_where=sa.text("reversed_at IS NULL"),
             postgresql_where=sa.text("reversed_at IS NULL"),
         ),
-        sa.CheckConstraint("payable_fen = order_amount_fen - discount_fen", name="payable_adds_up"),
+        sa.CheckConstraint(
+            "payable_fen = order_amount_fen - discount_fen - incentive_fen", name="payable_adds_up"
+        ),
+        sa.CheckConstraint("incentive_fen >= 0", name="incentive_not_negative"),
         sa.CheckConstraint(
             "discount_fen >= 0 AND discount_fen <= order_amount_fen", name="discount_in_range"
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    voucher_id: Mapped[int] = mapped_column(sa.ForeignKey("vouchers.id"))
+    # None when the customer only spends incentive cash (激励金), with no voucher.
+    voucher_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vouchers.id"))
     merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"))
     clerk_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
@@ -39,11 +43,13 @@ class Redemption(db.Model):
     discount_fen: Mapped[int] = mapped_column(sa.BigInteger)
     payable_fen: Mapped[int] = mapped_column(sa.BigInteger)
     cashback_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Incentive cash spent on this order (激励金抵扣), taken from the customer's balance.
+    incentive_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     method: Mapped[str] = mapped_column(sa.String(8))  # "code" typed, or "qr" scanned
     redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reversed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reversal_reason: Mapped[str | None] = mapped_column(sa.Text)
 
-    voucher = relationship("Voucher", lazy="joined", innerjoin=True)
+    voucher = relationship("Voucher", lazy="joined")
     clerk = relationship("User", foreign_keys=[clerk_id], lazy="select")
