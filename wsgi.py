@@ -16,7 +16,8 @@ import alliance.branches.models
 import alliance.core.idempotency
 import alliance.incentives.models
 import alliance.merchants.models
-import alliance.notifications.models  # noqa: F401
+import alliance.notifications.models
+import alliance.referrals.models  # noqa: F401
 import mall.coupons.models
 import mall.funding.models
 import mall.programme.models
@@ -48,12 +49,18 @@ from alliance.core.nav import items_for
 from alliance.core.scheduler import jobs as scheduler_jobs
 from alliance.core.scheduler.cli import scheduler_cli
 from alliance.core.scheduler.service import start_background as start_scheduler
+from alliance.incentives import api as incentives_api
+from alliance.incentives import views as incentives_views
 from alliance.merchants import api as merchants_api
 from alliance.merchants import demo as merchants_demo
 from alliance.merchants import jobs as merchants_jobs
 from alliance.merchants import views as merchants_views
 from alliance.notifications import views as notifications_views
 from alliance.operations import views as operations_views
+from alliance.referrals import api as referrals_api
+from alliance.referrals import demo as referrals_demo
+from alliance.referrals import staff_views as referrals_staff_views
+from alliance.referrals import views as referrals_views
 from mall.coupons import api as coupons_api
 from mall.coupons import demo as coupons_demo
 from mall.coupons import manage_views as coupon_admin_views
@@ -79,7 +86,7 @@ from mall.promotions import demo as promotions_demo
 from mall.promotions import manage_views as promotion_admin_views
 from mall.promotions import views as promotions_views
 from mall.redemption import api as redemption_api
-from mall.redemption import cashback
+from mall.redemption import cashback, conversions
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
 from mall.vouchers import api as vouchers_api
@@ -105,6 +112,9 @@ PAGES = [
     funding_staff_views,
     promotions_views,
     promotion_admin_views,
+    referrals_views,
+    referrals_staff_views,
+    incentives_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
@@ -118,6 +128,8 @@ APIS = [
     programme_api,
     funding_api,
     promotions_api,
+    referrals_api,
+    incentives_api,
 ]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
@@ -141,7 +153,7 @@ JOBS: list[Job] = [
 CLAIM_RULES = [programme_linking.CLAIM_RULE, promotions_channel.CLAIM_RULE]
 
 # What other features do when a voucher is redeemed or a redemption reversed, in order.
-REDEMPTION_HOOKS = [cashback.HOOK, promotions_chain.HOOK, funding_hooks.HOOK]
+REDEMPTION_HOOKS = [cashback.HOOK, promotions_chain.HOOK, conversions.HOOK, funding_hooks.HOOK]
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [
@@ -152,6 +164,7 @@ DEMO: list = [
     programme_demo.seed,
     funding_demo.seed,
     promotions_demo.seed,
+    referrals_demo.seed,
 ]
 
 
