@@ -20,6 +20,7 @@ import alliance.notifications.models  # noqa: F401
 import mall.coupons.models
 import mall.programme.models
 import mall.redemption.models
+import mall.reports.models
 import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
@@ -68,6 +69,8 @@ from mall.redemption import api as redemption_api
 from mall.redemption import cashback
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
+from mall.reports import hooks as reports_hooks
+from mall.reports import jobs as reports_jobs
 from mall.vouchers import api as vouchers_api
 from mall.vouchers import demo as vouchers_demo
 from mall.vouchers import jobs as voucher_jobs
@@ -106,13 +109,14 @@ JOBS: list[Job] = [
     programme_jobs.ROLLOVER,
     programme_jobs.EVENT_REMINDERS,
     programme_jobs.FIGURES,
+    reports_jobs.ROLLUP,
 ]
 
 # Extra conditions on claiming a coupon (the claim and the mall list both obey them), in order.
 CLAIM_RULES = [programme_linking.CLAIM_RULE]
 
 # What other features do when a voucher is redeemed or a redemption reversed, in order.
-REDEMPTION_HOOKS = [cashback.HOOK]
+REDEMPTION_HOOKS = [cashback.HOOK, reports_hooks.HOOK]
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [
