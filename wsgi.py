@@ -69,8 +69,10 @@ from mall.redemption import api as redemption_api
 from mall.redemption import cashback
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
+from mall.reports import api as reports_api
 from mall.reports import hooks as reports_hooks
 from mall.reports import jobs as reports_jobs
+from mall.reports import views as reports_views
 from mall.vouchers import api as vouchers_api
 from mall.vouchers import demo as vouchers_demo
 from mall.vouchers import jobs as voucher_jobs
@@ -90,10 +92,20 @@ PAGES = [
     operations_views,
     programme_views,
     programme_staff_views,
+    reports_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api, programme_api]
+APIS = [
+    accounts_api,
+    branches_api,
+    merchants_api,
+    coupons_api,
+    vouchers_api,
+    redemption_api,
+    programme_api,
+    reports_api,
+]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
 
