@@ -20,10 +20,10 @@ from alliance.core.extensions import db
 from alliance.merchants.models import Merchant
 from mall.programme.models import entry_coupons
 from mall.redemption.models import Redemption
-from mall.reports.models import FIELDS, DailyReport, RolledUpDay
+from mall.reports.models import FIELDS, BranchDailyReport, DailyReport, MerchantDailyReport, RolledUpDay
 from mall.vouchers.models import Voucher
 
-PLACE = ("merchant_id", "coupon_id", "district_id", "branch_id")
+PLACE = ("merchant_id", "coupon_id", "district_id", "branch_id", "industry", "tier")
 
 
 @dataclass(frozen=True)
@@ -89,30 +89,38 @@ def live(day: date, scope: Scope) -> list[dict]:
     start, end = day_span(day)
     rows: dict[tuple, dict] = {}
 
-    claims = (
-        sa.select(
-            Voucher.merchant_id,
-            Voucher.coupon_id,
-            Merchant.district_id,
-            District.branch_id,
-            sa.func.count(Voucher.id),
-        )
-        .join(Merchant, Merchant.id == Voucher.merchant_id)
-        .join(District, District.id == Merchant.district_id)
+    # The day's claims are added up first (the time index finds them), then placed: joined first,
+    # SQLite would rather walk the branch's merchants and every voucher they ever gave.
+    day_claims = (
+        sa.select(Voucher.merchant_id, Voucher.coupon_id, sa.func.count(Voucher.id).label("n"))
         .where(Voucher.claimed_at >= start, Voucher.claimed_at < end)
-        .group_by(Voucher.merchant_id, Voucher.coupon_id, Merchant.district_id, District.branch_id)
+        .group_by(Voucher.merchant_id, Voucher.coupon_id)
     )
     if scope.merchant_id:
-        claims = claims.where(Voucher.merchant_id == scope.merchant_id)
+        day_claims = day_claims.where(Voucher.merchant_id == scope.merchant_id)
+    if scope.entry_id:
+        day_claims = day_claims.where(Voucher.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
+    day_claims = day_claims.subquery()
+    claims = (
+        sa.select(
+            day_claims.c.merchant_id,
+            day_claims.c.coupon_id,
+            Merchant.district_id,
+            District.branch_id,
+            Merchant.industry,
+            Merchant.tier,
+            day_claims.c.n,
+        )
+        .join(Merchant, Merchant.id == day_claims.c.merchant_id)
+        .join(District, District.id == Merchant.district_id)
+    )
     if scope.branch_id:
         claims = claims.where(District.branch_id == scope.branch_id)
     if scope.district_id:
         claims = claims.where(Merchant.district_id == scope.district_id)
     claims = _merchant_filters(claims, scope, Merchant)
-    if scope.entry_id:
-        claims = claims.where(Voucher.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
-    for merchant_id, coupon_id, district_id, branch_id, n in db.session.execute(claims):
-        row = rows.setdefault((merchant_id, coupon_id, district_id, branch_id), empty())
+    for *place, n in db.session.execute(claims):
+        row = rows.setdefault(tuple(place), empty())
         row["claimed"] += int(n)
 
     earlier = aliased(Redemption)
@@ -133,6 +141,8 @@ def live(day: date, scope: Scope) -> list[dict]:
             Voucher.coupon_id,
             district,
             branch,
+            Merchant.industry,
+            Merchant.tier,
             sa.func.count(Redemption.id),
             sa.func.sum(Redemption.discount_fen),
             sa.func.sum(_bank_fen()),
@@ -149,7 +159,9 @@ def live(day: date, scope: Scope) -> list[dict]:
             Redemption.redeemed_at >= start,
             Redemption.redeemed_at < end,
         )
-        .group_by(Redemption.merchant_id, Voucher.coupon_id, district, branch)
+        .group_by(
+            Redemption.merchant_id, Voucher.coupon_id, district, branch, Merchant.industry, Merchant.tier
+        )
     )
     if scope.merchant_id:
         redemptions = redemptions.where(Redemption.merchant_id == scope.merchant_id)
@@ -160,12 +172,17 @@ def live(day: date, scope: Scope) -> list[dict]:
     redemptions = _merchant_filters(redemptions, scope, Merchant)
     if scope.entry_id:
         redemptions = redemptions.where(Voucher.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
-    for merchant_id, coupon_id, district_id, branch_id, *values in db.session.execute(redemptions):
-        row = rows.setdefault((merchant_id, coupon_id, district_id, branch_id), empty())
+    for values in db.session.execute(redemptions):
+        place, values = tuple(values[: len(PLACE)]), values[len(PLACE) :]
+        row = rows.setdefault(place, empty())
         for name, value in zip(FIELDS[1:], values, strict=True):
             row[name] += int(value or 0)
 
     return [dict(zip(PLACE, key, strict=True), day=day, **values) for key, values in rows.items()]
+
+
+def _place_of_redemption(district, branch) -> tuple:
+    return (Redemption.merchant_id, Voucher.coupon_id, district, branch, Merchant.industry, Merchant.tier)
 
 
 def _merchant_filters(stmt, scope: Scope, merchant):
@@ -181,25 +198,37 @@ def rolled_through() -> date | None:
     return db.session.scalar(sa.select(sa.func.max(RolledUpDay.day)))
 
 
+def table_for(scope: Scope, group: tuple[str, ...]):
+    """The coarsest roll-up table that still answers: per coupon, per merchant, or per place."""
+    if scope.entry_id or scope.merchant_id or "coupon_id" in group:
+        return DailyReport
+    if "merchant_id" in group:
+        return MerchantDailyReport
+    return BranchDailyReport
+
+
 def rolled_up(first: date, last: date, scope: Scope, group: Iterable[str]) -> list[dict]:
-    """The roll-up's rows of [first, last] added up by `group` (names of DailyReport columns)."""
+    """The roll-up's rows of [first, last] added up by `group` (names of the roll-up's columns)."""
     group = tuple(group)
-    keys = [getattr(DailyReport, name) for name in group]
+    table = table_for(scope, group)
+    keys = [getattr(table, name) for name in group]
     stmt = (
-        sa.select(*keys, *[sa.func.sum(getattr(DailyReport, name)) for name in FIELDS])
-        .where(DailyReport.day >= first, DailyReport.day <= last)
+        sa.select(*keys, *[sa.func.sum(getattr(table, name)) for name in FIELDS])
+        .where(table.day >= first, table.day <= last)
         .group_by(*keys)
     )
     if scope.merchant_id:
-        stmt = stmt.where(DailyReport.merchant_id == scope.merchant_id)
+        stmt = stmt.where(table.merchant_id == scope.merchant_id)
     if scope.branch_id:
-        stmt = stmt.where(DailyReport.branch_id == scope.branch_id)
+        stmt = stmt.where(table.branch_id == scope.branch_id)
     if scope.district_id:
-        stmt = stmt.where(DailyReport.district_id == scope.district_id)
-    if scope.needs_merchant:
-        stmt = _merchant_filters(stmt.join(Merchant, Merchant.id == DailyReport.merchant_id), scope, Merchant)
+        stmt = stmt.where(table.district_id == scope.district_id)
+    if scope.industry:
+        stmt = stmt.where(table.industry == scope.industry)
+    if scope.tier:
+        stmt = stmt.where(table.tier == scope.tier)
     if scope.entry_id:
-        stmt = stmt.where(DailyReport.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
+        stmt = stmt.where(table.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
     found = []
     for values in db.session.execute(stmt):
         row = dict(zip(group, values[: len(group)], strict=True))

@@ -18,7 +18,7 @@ from alliance.core.jobs import Job
 from mall.redemption.models import Redemption
 from mall.reports import figures
 from mall.reports.figures import Scope
-from mall.reports.models import DailyReport, RolledUpDay
+from mall.reports.models import FIELDS, LEVELS, PLACE_COLUMNS, RolledUpDay
 from mall.vouchers.models import Voucher
 
 # With no day rolled up yet, the first run goes back at most this far (to the first claim).
@@ -26,19 +26,24 @@ FIRST_RUN_LOOKBACK_DAYS = 400
 
 
 def roll_day(day: date) -> int:
-    """Write `day`'s rows afresh; the number of rows written."""
-    rows = [row for row in figures.live(day, Scope()) if any(row[name] for name in figures.FIELDS)]
-    db.session.execute(sa.delete(DailyReport).where(DailyReport.day == day))
-    if rows:
-        db.session.execute(sa.insert(DailyReport), rows)
+    """Write `day`'s rows afresh at every level (per coupon, per merchant, per place); the number of
+    per-coupon rows written."""
+    cells = [row for row in figures.live(day, Scope()) if any(row[name] for name in FIELDS)]
+    written = 0
+    for model, keys in LEVELS:
+        db.session.execute(sa.delete(model).where(model.day == day))
+        rows = figures.regroup(cells, ("day", *keys, *PLACE_COLUMNS))
+        if rows:
+            db.session.execute(sa.insert(model), rows)
+        written = written or len(rows)
     now = clock.now_utc()
     done = db.session.get(RolledUpDay, day)
     if done is None:
-        db.session.add(RolledUpDay(day=day, rows=len(rows), computed_at=now))
+        db.session.add(RolledUpDay(day=day, rows=written, computed_at=now))
     else:
-        done.rows, done.updated_at = len(rows), now
+        done.rows, done.updated_at = written, now
     db.session.flush()
-    return len(rows)
+    return written
 
 
 def _first_day(today: date) -> date:

@@ -26,7 +26,25 @@ FIELDS = (
 )
 
 
-class DailyReport(db.Model):
+class _Figures:
+    """What every roll-up row holds: its local day, where it happened (the branch and district the
+    shop stood in, its trade and tier when the day was rolled up) and the figures."""
+
+    day: Mapped[date] = mapped_column(sa.Date)
+    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branches.id"))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"))
+    industry: Mapped[str | None] = mapped_column(sa.String(32))
+    tier: Mapped[str | None] = mapped_column(sa.String(1))
+    claimed: Mapped[int] = mapped_column(sa.Integer, default=0)
+    redeemed: Mapped[int] = mapped_column(sa.Integer, default=0)
+    discount_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    bank_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    order_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    new_customers: Mapped[int] = mapped_column(sa.Integer, default=0)
+    partner_customers: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class DailyReport(_Figures, db.Model):
     """What happened on one local day for one merchant and coupon.
 
     Claims count for the coupon's own merchant; redemptions for the merchant that redeemed (a
@@ -36,24 +54,49 @@ class DailyReport(db.Model):
 
     __tablename__ = "report_daily"
     __table_args__ = (
-        sa.Index("ix_report_daily_branch_day", "branch_id", "day"),
         sa.Index("ix_report_daily_merchant_day", "merchant_id", "day"),
+        sa.Index("ix_report_daily_coupon_day", "coupon_id", "day"),
         sa.Index("ix_report_daily_day", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(sa.Date)
     merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"))
     coupon_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupons.id", ondelete="SET NULL"))
-    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branches.id"))
-    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"))
-    claimed: Mapped[int] = mapped_column(sa.Integer, default=0)
-    redeemed: Mapped[int] = mapped_column(sa.Integer, default=0)
-    discount_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    bank_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    order_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    new_customers: Mapped[int] = mapped_column(sa.Integer, default=0)
-    partner_customers: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class MerchantDailyReport(_Figures, db.Model):
+    """The same, added up per merchant: what a branch's merchant tables read."""
+
+    __tablename__ = "report_merchant_daily"
+    __table_args__ = (
+        sa.Index("ix_report_merchant_daily_branch_day", "branch_id", "day"),
+        sa.Index("ix_report_merchant_daily_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"))
+
+
+class BranchDailyReport(_Figures, db.Model):
+    """The same, added up per branch, district, trade and tier: what a branch's trends read, a few
+    hundred rows a day however many merchants and coupons there are."""
+
+    __tablename__ = "report_branch_daily"
+    __table_args__ = (
+        sa.Index("ix_report_branch_daily_branch_day", "branch_id", "day"),
+        sa.Index("ix_report_branch_daily_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+# The roll-up's tables, finest first, with the columns that make a row's key besides its place.
+LEVELS = (
+    (DailyReport, ("merchant_id", "coupon_id")),
+    (MerchantDailyReport, ("merchant_id",)),
+    (BranchDailyReport, ()),
+)
+PLACE_COLUMNS = ("branch_id", "district_id", "industry", "tier")
 
 
 class RolledUpDay(db.Model):

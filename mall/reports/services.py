@@ -407,11 +407,18 @@ def _activation(branch_id: int, scope: Scope, today: date) -> dict:
     return {"month": latest, "previous": previous, "rows": rows}
 
 
-def _effect_entries(branch_id: int, today: date) -> list[ProgrammeEntry]:
+def _effect_entries(branch_id: int, today: date) -> list:
+    """The branch's themes and festivals that began in the last five months (their columns only)."""
     since = clock.local_midnight_utc(today - timedelta(days=150))
     return list(
-        db.session.scalars(
-            sa.select(ProgrammeEntry)
+        db.session.execute(
+            sa.select(
+                ProgrammeEntry.id,
+                ProgrammeEntry.title,
+                ProgrammeEntry.kind,
+                ProgrammeEntry.dtstart,
+                ProgrammeEntry.dtend,
+            )
             .where(
                 ProgrammeEntry.branch_id == branch_id,
                 ProgrammeEntry.kind.in_(EFFECT_KINDS),
@@ -421,18 +428,17 @@ def _effect_entries(branch_id: int, today: date) -> list[ProgrammeEntry]:
             )
             .order_by(ProgrammeEntry.dtstart.desc())
             .limit(EFFECT_ENTRIES)
-            .execution_options(populate_existing=False)
         )
     )
 
 
-def _entry_days(entry: ProgrammeEntry, today: date) -> tuple[date, date]:
+def _entry_days(entry, today: date) -> tuple[date, date]:
     first = clock.to_local(entry.dtstart).date()
     last = clock.to_local(entry.dtend - timedelta(microseconds=1)).date()
     return first, min(last, today)
 
 
-def effect(entries: list[ProgrammeEntry], daily: dict[date, dict], today: date) -> list[dict]:
+def effect(entries: list, daily: dict[date, dict], today: date) -> list[dict]:
     """Each entry's redemptions per day while it ran against the same number of days at the rate of
     the `BASELINE_DAYS` before it; lift in percent (None without a baseline)."""
     found = []

@@ -1,8 +1,8 @@
-"""reports: the daily roll-up and its ledger; redemptions remember their branch and district
+"""reports: the daily roll-up (per coupon, merchant and place) and its ledger; redemptions remember their branch and district
 
 Revision ID: 0010
 Revises: 0004
-Create Date: 2026-12-01 08:42:01.870817
+Create Date: 2026-12-01 08:59:33.651580
 
 """
 from alembic import op
@@ -25,13 +25,61 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_report_rollup_days'))
     )
-    op.create_table('report_daily',
+    op.create_table('report_branch_daily',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('merchant_id', sa.Integer(), nullable=False),
-    sa.Column('coupon_id', sa.Integer(), nullable=True),
     sa.Column('branch_id', sa.Integer(), nullable=True),
     sa.Column('district_id', sa.Integer(), nullable=True),
+    sa.Column('industry', sa.String(length=32), nullable=True),
+    sa.Column('tier', sa.String(length=1), nullable=True),
+    sa.Column('claimed', sa.Integer(), nullable=False),
+    sa.Column('redeemed', sa.Integer(), nullable=False),
+    sa.Column('discount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('bank_fen', sa.BigInteger(), nullable=False),
+    sa.Column('order_fen', sa.BigInteger(), nullable=False),
+    sa.Column('new_customers', sa.Integer(), nullable=False),
+    sa.Column('partner_customers', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_report_branch_daily_branch_id_branches')),
+    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_report_branch_daily_district_id_districts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_branch_daily'))
+    )
+    with op.batch_alter_table('report_branch_daily', schema=None) as batch_op:
+        batch_op.create_index('ix_report_branch_daily_branch_day', ['branch_id', 'day'], unique=False)
+        batch_op.create_index('ix_report_branch_daily_day', ['day'], unique=False)
+
+    op.create_table('report_merchant_daily',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=True),
+    sa.Column('district_id', sa.Integer(), nullable=True),
+    sa.Column('industry', sa.String(length=32), nullable=True),
+    sa.Column('tier', sa.String(length=1), nullable=True),
+    sa.Column('claimed', sa.Integer(), nullable=False),
+    sa.Column('redeemed', sa.Integer(), nullable=False),
+    sa.Column('discount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('bank_fen', sa.BigInteger(), nullable=False),
+    sa.Column('order_fen', sa.BigInteger(), nullable=False),
+    sa.Column('new_customers', sa.Integer(), nullable=False),
+    sa.Column('partner_customers', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_report_merchant_daily_branch_id_branches')),
+    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_report_merchant_daily_district_id_districts')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_report_merchant_daily_merchant_id_merchants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_merchant_daily'))
+    )
+    with op.batch_alter_table('report_merchant_daily', schema=None) as batch_op:
+        batch_op.create_index('ix_report_merchant_daily_branch_day', ['branch_id', 'day'], unique=False)
+        batch_op.create_index('ix_report_merchant_daily_day', ['day'], unique=False)
+
+    op.create_table('report_daily',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('coupon_id', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=True),
+    sa.Column('district_id', sa.Integer(), nullable=True),
+    sa.Column('industry', sa.String(length=32), nullable=True),
+    sa.Column('tier', sa.String(length=1), nullable=True),
     sa.Column('claimed', sa.Integer(), nullable=False),
     sa.Column('redeemed', sa.Integer(), nullable=False),
     sa.Column('discount_fen', sa.BigInteger(), nullable=False),
@@ -46,7 +94,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_daily'))
     )
     with op.batch_alter_table('report_daily', schema=None) as batch_op:
-        batch_op.create_index('ix_report_daily_branch_day', ['branch_id', 'day'], unique=False)
+        batch_op.create_index('ix_report_daily_coupon_day', ['coupon_id', 'day'], unique=False)
         batch_op.create_index('ix_report_daily_day', ['day'], unique=False)
         batch_op.create_index('ix_report_daily_merchant_day', ['merchant_id', 'day'], unique=False)
 
@@ -67,7 +115,6 @@ def upgrade():
         "branch_id = (SELECT d.branch_id FROM merchants m JOIN districts d ON d.id = m.district_id "
         "WHERE m.id = redemptions.merchant_id) WHERE branch_id IS NULL"
     )
-
     # ### end Alembic commands ###
 
 
@@ -87,8 +134,18 @@ def downgrade():
     with op.batch_alter_table('report_daily', schema=None) as batch_op:
         batch_op.drop_index('ix_report_daily_merchant_day')
         batch_op.drop_index('ix_report_daily_day')
-        batch_op.drop_index('ix_report_daily_branch_day')
+        batch_op.drop_index('ix_report_daily_coupon_day')
 
     op.drop_table('report_daily')
+    with op.batch_alter_table('report_merchant_daily', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_merchant_daily_day')
+        batch_op.drop_index('ix_report_merchant_daily_branch_day')
+
+    op.drop_table('report_merchant_daily')
+    with op.batch_alter_table('report_branch_daily', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_branch_daily_day')
+        batch_op.drop_index('ix_report_branch_daily_branch_day')
+
+    op.drop_table('report_branch_daily')
     op.drop_table('report_rollup_days')
     # ### end Alembic commands ###
