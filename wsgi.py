@@ -23,6 +23,7 @@ import mall.funding.models
 import mall.programme.models
 import mall.promotions.models
 import mall.redemption.models
+import mall.reports.models
 import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
@@ -89,6 +90,10 @@ from mall.redemption import api as redemption_api
 from mall.redemption import cashback, conversions
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
+from mall.reports import api as reports_api
+from mall.reports import hooks as reports_hooks
+from mall.reports import jobs as reports_jobs
+from mall.reports import views as reports_views
 from mall.vouchers import api as vouchers_api
 from mall.vouchers import demo as vouchers_demo
 from mall.vouchers import jobs as voucher_jobs
@@ -115,6 +120,7 @@ PAGES = [
     referrals_views,
     referrals_staff_views,
     incentives_views,
+    reports_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
@@ -130,6 +136,7 @@ APIS = [
     promotions_api,
     referrals_api,
     incentives_api,
+    reports_api,
 ]
 
 COMMANDS = [users_cli, i18n_cli, scheduler_cli]
@@ -147,13 +154,20 @@ JOBS: list[Job] = [
     programme_jobs.EVENT_REMINDERS,
     programme_jobs.FIGURES,
     funding_jobs.RECONCILE,
+    reports_jobs.ROLLUP,
 ]
 
 # Extra conditions on claiming a coupon (the claim and the mall list both obey them), in order.
 CLAIM_RULES = [programme_linking.CLAIM_RULE, promotions_channel.CLAIM_RULE]
 
 # What other features do when a voucher is redeemed or a redemption reversed, in order.
-REDEMPTION_HOOKS = [cashback.HOOK, promotions_chain.HOOK, conversions.HOOK, funding_hooks.HOOK]
+REDEMPTION_HOOKS = [
+    reports_hooks.HOOK,
+    cashback.HOOK,
+    promotions_chain.HOOK,
+    conversions.HOOK,
+    funding_hooks.HOOK,
+]
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [

@@ -47,6 +47,12 @@ def load_user(user_id: str):
 
 
 def home_for(user) -> str:
+    """Where a person lands after signing in: the first feature that names a page for them (see
+    `app.extensions["alliance.landing"]`), else the home page."""
+    for landing in current_app.extensions.get("alliance.landing", []):
+        target = landing(user)
+        if target:
+            return target
     return url_for("site.index")
 
 

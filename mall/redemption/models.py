@@ -57,6 +57,10 @@ class Redemption(db.Model):
     merchant_fen: Mapped[int] = mapped_column(sa.BigInteger, default=_whole_discount, server_default="0")
     # Incentive cash spent on this order (激励金抵扣), taken from the customer's balance.
     incentive_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # Where the shop stood when it redeemed (set by the reports' after-redeem hook), so a report's
+    # history does not move when a merchant changes district.
+    branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branches.id"))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"))
     method: Mapped[str] = mapped_column(sa.String(8))  # "code" typed, or "qr" scanned
     redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
