@@ -118,14 +118,20 @@ def build(db, now):
         ]
         db.session.execute(sa.insert(User), owners)
         db.session.execute(
-            sa.insert(MerchantCare), [{"merchant_id": mid, "account_manager_id": staff.id} for mid in shop_ids]
+            sa.insert(MerchantCare),
+            [{"merchant_id": mid, "account_manager_id": staff.id} for mid in shop_ids],
         )
         this_month = clock.local_today().replace(day=1)
         last_month = (this_month - timedelta(days=1)).replace(day=1)
         db.session.execute(
             sa.insert(MerchantFigures),
             [
-                {"merchant_id": mid, "month": month, "transaction_count": rng.randint(0, 900), "source": "import"}
+                {
+                    "merchant_id": mid,
+                    "month": month,
+                    "transaction_count": rng.randint(0, 900),
+                    "source": "import",
+                }
                 for mid in shop_ids
                 for month in (last_month, (last_month - timedelta(days=1)).replace(day=1))
             ],
@@ -134,14 +140,21 @@ def build(db, now):
         return shop_ids
 
     shop_ids = timed(f"insert {MERCHANTS:,} merchants, owners, care, figures", merchants)
-    owner_of = dict(db.session.execute(sa.select(User.merchant_id, User.id).where(User.role == "merchant")).all())
+    owner_of = dict(
+        db.session.execute(sa.select(User.merchant_id, User.id).where(User.role == "merchant")).all()
+    )
     district_of = dict(db.session.execute(sa.select(Merchant.id, Merchant.district_id)).all())
 
     def customers():
         db.session.execute(
             sa.insert(User),
             [
-                {"username": f"cust{i:06d}", "password_hash": password_hash, "role": "customer", "created_at": now}
+                {
+                    "username": f"cust{i:06d}",
+                    "password_hash": password_hash,
+                    "role": "customer",
+                    "created_at": now,
+                }
                 for i in range(CUSTOMERS)
             ],
         )
@@ -323,7 +336,9 @@ def main() -> None:
 
         client = app.test_client()
         client.post("/login", data={"username": "benchstaff", "password": "benchpassword"})
-        measure("GET /staff/dashboard (whole page, as staff)", lambda: client.get("/staff/dashboard"), counter)
+        measure(
+            "GET /staff/dashboard (whole page, as staff)", lambda: client.get("/staff/dashboard"), counter
+        )
         token = accounts.issue_token(staff)[0]
         db.session.commit()
         headers = {"Authorization": f"Bearer {token}"}
