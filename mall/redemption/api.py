@@ -5,6 +5,8 @@ from __future__ import annotations
 from alliance.accounts.auth import current_api_user, require_api_user
 from alliance.core import idempotency
 from alliance.core.api import api_blueprint, errors
+from alliance.core.errors import ValidationFailed
+from alliance.core.schemas import MAX_PAGE, PAGE_TOO_FAR
 from mall.redemption import services
 from mall.redemption.schemas import RedemptionInSchema, RedemptionSchema, ReversalSchema
 from mall.vouchers.api import IDEMPOTENCY_DOC
@@ -44,9 +46,11 @@ def reverse(data, redemption_id: int):
 @require_api_user("merchant", "clerk", "staff", "admin")
 @blp.response(200, RedemptionSchema(many=True))
 @blp.paginate(page_size=50, max_page_size=100)
-@errors(blp, 401, 403, 404)
+@errors(blp, 401, 403, 404, 422)
 def merchant_redemptions(merchant_id: int, pagination_parameters):
     """A merchant's redemptions, newest first (that merchant, the branch's staff). Paging in X-Pagination."""
+    if pagination_parameters.page > MAX_PAGE:
+        raise ValidationFailed({"page": [PAGE_TOO_FAR]})
     items, total = services.list_for_merchant(
         current_api_user(),
         merchant_id,
