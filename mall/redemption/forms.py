@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from alliance.core.forms import BaseForm
 from alliance.core.money import AmountTooLarge, parse_yuan
 
 
-class TillForm(FlaskForm):
+class TillForm(BaseForm):
     code = StringField(
         _l("Voucher code"),
         validators=[Optional(), Length(max=64)],
@@ -56,12 +56,12 @@ class TillForm(FlaskForm):
         self.amount_fen = fen
 
 
-class ConfirmRedemptionForm(FlaskForm):
+class ConfirmRedemptionForm(BaseForm):
     ticket = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Confirm redemption"))
 
 
-class ReversalForm(FlaskForm):
+class ReversalForm(BaseForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(message=_l("Say why, for the records.")), Length(max=500)],
