@@ -46,6 +46,13 @@ def load_user(user_id: str):
 
 
 def home_for(user) -> str:
+    """Where signing in lands: the till for a trading shop's owner and clerks, the home page for others."""
+    if user.role in (Role.MERCHANT, Role.CLERK) and "till.console" in current_app.view_functions:
+        from alliance.merchants.models import Merchant
+        from alliance.merchants.services.membership import can_trade
+
+        if can_trade(db.session.get(Merchant, user.merchant_id) if user.merchant_id else None):
+            return url_for("till.console")
     return url_for("site.index")
 
 
