@@ -31,7 +31,7 @@ from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n, idempotency, web
+from alliance.core import clock, http, i18n, idempotency, security, web
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -202,6 +202,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.register_filters(app)
     http.register(app)
+    security.register(app)
 
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)

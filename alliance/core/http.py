@@ -263,8 +263,6 @@ def register(app: Flask) -> None:
             _rollback()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.path.startswith("/api/v1/docs"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @app.teardown_request
