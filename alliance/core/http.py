@@ -223,7 +223,9 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _begin_unit_of_work():
-        request.environ["alliance.write_token"] = write_intent.set(request.method not in SAFE_METHODS)
+        # Every request begins deferred, POSTs included: on SQLite the write lock is taken just before
+        # the first write statement and held only until the commit (alliance.core.db).
+        request.environ["alliance.write_token"] = write_intent.set(False)
 
     @app.before_request
     def _refuse_oversized_requests():

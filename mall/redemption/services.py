@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alliance.audit.services import record
 from alliance.branches.services import can_manage_branch
@@ -131,13 +132,16 @@ def redeem(
         .values(status=VoucherStatus.REDEEMED, redeemed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(voucher, ["status", "redeemed_at"])
     if not won:
         db.session.refresh(voucher)
         if voucher.status == VoucherStatus.REDEEMED:
             raise AlreadyRedeemed(_l("Already used at %(when)s.", when=_used_at_text(voucher, now)))
         raise Expired()
+    # The row now says what this statement wrote: no reload to answer with it.
+    set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
+    set_committed_value(voucher, "redeemed_at", now)
     redemption = Redemption(
+        voucher=voucher,
         voucher_id=voucher.id,
         merchant_id=actor.merchant_id,
         clerk_id=actor.id,
@@ -149,10 +153,11 @@ def redeem(
         method=method,
         redeemed_at=now,
     )
+    # The voucher row was won above, so the unique index on standing redemptions cannot refuse this
+    # row unless the database was changed by hand; then the whole transaction rolls back.
     try:
-        with db.session.begin_nested():
-            db.session.add(redemption)
-            db.session.flush()
+        db.session.add(redemption)
+        db.session.flush()
     except IntegrityError:
         raise AlreadyRedeemed()
     event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
