@@ -133,3 +133,34 @@ def test_the_receipt_and_the_wallet_tell_what_a_chain_gave(app, client, db):
     factories.login(shopper, customer)
     wallet = text(shopper.get("/wallet"))
     assert 'class="voucher-origin"' in wallet and lead.name in wallet
+
+
+def test_a_partner_leaves_a_shared_coupon_and_staff_see_who_redeemed(app, client, db):
+    clock.freeze(mf.at("2026-12-02 12:00"))
+    shop, owner = pf.shop("catering", name="海底捞")
+    partner, partner_owner = pf.shop("entertainment", shop.district, name="好乐迪")
+    coupon = mf.live_coupon(shop, owner, partner_merchant_ids=[partner.id])
+    customer = mf.customer()
+    redemption.redeem(mf.clerk(partner), vouchers.claim(customer, coupon.id), 20000)
+    staff = mf.staff_for(shop)
+    factories.login(client, staff)
+    page = text(client.get("/staff/shared-coupons"))
+    assert "好乐迪 (1)" in page and coupon.title in page
+    r = client.delete(f"/api/v1/coupons/{coupon.id}/partners/{partner.id}", headers=factories.auth(owner))
+    assert r.status_code == 403
+    r = client.delete(
+        f"/api/v1/coupons/{coupon.id}/partners/{partner.id}", headers=factories.auth(partner_owner)
+    )
+    assert r.status_code == 200 and r.get_json()["partner_merchant_ids"] == []
+    again = client.delete(
+        f"/api/v1/coupons/{coupon.id}/partners/{partner.id}", headers=factories.auth(partner_owner)
+    )
+    assert again.status_code == 409
+    later = vouchers.claim(mf.customer(), coupon.id)
+    db.session.commit()
+    refused = client.post(
+        "/api/v1/redemptions",
+        json={"code": later.code, "order_amount_fen": 20000},
+        headers=factories.auth(mf.clerk(partner)),
+    )
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "wrong_merchant"
