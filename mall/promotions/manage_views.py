@@ -239,7 +239,22 @@ def staff_review(promotion_id: int):
     )
 
 
+def _home_block(viewer):
+    """On the home page: staff see the promotions waiting for review, owners the invitations."""
+    if viewer is None:
+        return None
+    if viewer.role in ("staff", "admin"):
+        return render_template("mall/promotions/_home.html", staff_count=services.pending_count(viewer))
+    waiting = services.waiting_invitations(viewer)
+    if waiting:
+        return render_template("mall/promotions/_home.html", invitations=waiting)
+    return None
+
+
 def register_nav(app) -> None:
+    from mall.home.views import add_section
+
+    add_section(app, 5, _home_block)
     add_nav(
         app,
         NavItem(

@@ -69,6 +69,7 @@ def test_a_partner_sees_what_it_is_asked_and_accepts(app, client, db):
         },
     )
     factories.login(client, partner_owner)
+    assert "待答复的异业联盟邀请：1" in text(client.get("/"))
     listing = text(client.get("/merchant/promotions"))
     assert "吃完去唱歌" in listing
     page = text(client.get(f"/merchant/promotions/{promotion.id}"))
@@ -93,7 +94,8 @@ def test_staff_review_promotions_beside_coupons_with_a_count(client, db):
     factories.login(client, staff)
     queue = text(client.get("/staff/promotions"))
     assert promotion.title in queue and "/staff/promotions" in queue
-    assert 'href="/staff/promotions"' in text(client.get("/"))
+    home = text(client.get("/"))
+    assert 'id="home-promotion-review"' in home and "待审核的异业联盟活动：1" in home
     r = client.post(f"/staff/promotions/{promotion.id}", data={"approve": "1"})
     assert r.status_code == 302
     db.session.expire_all()
