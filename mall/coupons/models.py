@@ -111,6 +111,7 @@ class Coupon(db.Model):
         sa.Index("ix_coupons_channel", "channel"),
         sa.CheckConstraint("stock_remaining >= 0", name="stock_not_negative"),
         sa.CheckConstraint("stock_remaining <= stock_total", name="stock_within_total"),
+        sa.CheckConstraint("bank_share_percent BETWEEN 0 AND 100", name="bank_share_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +144,9 @@ class Coupon(db.Model):
     usable_from_minute: Mapped[int | None] = mapped_column(sa.Integer)
     usable_until_minute: Mapped[int | None] = mapped_column(sa.Integer)
     audience: Mapped[str] = mapped_column(sa.String(16), default=Audience.ALL)
+    # Funding (mall.funding): the budget that pays the bank's share of each discount, set at approval.
+    budget_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budgets.id"))
+    bank_share_percent: Mapped[int | None] = mapped_column(sa.Integer)
     channel: Mapped[str] = mapped_column(
         sa.String(8), default=Channel.MALL, server_default=Channel.MALL.value
     )

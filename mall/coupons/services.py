@@ -412,8 +412,17 @@ def submit(actor, coupon: Coupon) -> Coupon:
     return coupon
 
 
-def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> Coupon:
-    """Staff of the merchant's branch approve or reject (with a reason). A merchant never reviews."""
+def review(
+    actor,
+    coupon: Coupon,
+    decision: str,
+    reason: str | None = None,
+    *,
+    budget_id: int | None = None,
+    bank_share_percent: int | None = None,
+) -> Coupon:
+    """Staff of the merchant's branch approve or reject (with a reason). A merchant never reviews.
+    An approval may fund part of each discount from a budget (mall.funding), reserved at once."""
     if actor is not None:
         if actor.role not in ("staff", "admin"):
             raise Forbidden()
@@ -435,6 +444,10 @@ def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> C
         ensure_can_trade(coupon.merchant)
         coupon.status = CouponStatus.APPROVED
         coupon.approved_at = now
+        if budget_id is not None or bank_share_percent:
+            from mall.funding.services import budgets
+
+            budgets.fund_coupon(actor, coupon, budget_id, bank_share_percent, now)
     coupon.review_reason = reason
     coupon.reviewed_at = now
     coupon.reviewed_by_id = getattr(actor, "id", None)
