@@ -73,6 +73,7 @@ from mall.programme import staff_views as programme_staff_views
 from mall.programme import views as programme_views
 from mall.redemption import api as redemption_api
 from mall.redemption import cashback, conversions
+from mall.redemption import demo as redemption_demo
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
 from mall.vouchers import api as vouchers_api
@@ -142,6 +143,7 @@ DEMO: list = [
     vouchers_demo.seed,
     programme_demo.seed,
     referrals_demo.seed,
+    redemption_demo.seed,
 ]
 
 
