@@ -47,6 +47,12 @@ def load_user(user_id: str):
 
 
 def home_for(user) -> str:
+    """Where a person lands after signing in: the first feature that names a page for them (see
+    `app.extensions["alliance.landing"]`), else the home page."""
+    for landing in current_app.extensions.get("alliance.landing", []):
+        target = landing(user)
+        if target:
+            return target
     return url_for("site.index")
 
 
@@ -184,7 +190,14 @@ def set_language():
     target = safe_next(request.form.get("next"), url_for("site.index"))
     response = make_response(redirect(target))
     if form.validate_on_submit() and lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
     return response
 
 
