@@ -186,11 +186,12 @@ def screenshot(pg, name: str, full_page: bool = True) -> Path:
 
 
 def sign_in(page, server, username: str, password: str | None = None) -> None:
-    """Sign in through the login page of `server` (a LiveServer) and land on the home page."""
+    """Sign in through the login page of `server` (a LiveServer) and land where the role lands: the till
+    for a trading shop's owner and clerks, the home page for everyone else."""
     from alliance.branches.demo import DEMO_PASSWORD
 
     page.goto(server.url + "/login")
     page.fill("#username", username)
     page.fill("#password", password or DEMO_PASSWORD)
     page.click("#submit")
-    page.wait_for_url(server.url + "/")
+    page.wait_for_url(lambda url: url in (server.url + "/", server.url + "/till"))
