@@ -200,6 +200,9 @@ def merchant_home(actor) -> dict:
         "week": span(week_start, today),
         "month": span(this_month, today),
         "last_month": span(last_month, this_month - timedelta(days=1)),
+        "last_month_to_date": span(
+            last_month, min(last_month + timedelta(days=today.day - 1), this_month - timedelta(days=1))
+        ),
         "daily": [days[d.isoformat()] for d in _dates(today - timedelta(days=29), today)],
         "weekly": by_period(cells, first, today, "week"),
         "coupons": coupons,
