@@ -186,7 +186,8 @@ def screenshot(pg, name: str, full_page: bool = True) -> Path:
 
 
 def sign_in(page, server, username: str, password: str | None = None) -> None:
-    """Sign in through the login page of `server` (a LiveServer) and land on the user's first page."""
+    """Sign in through the login page of `server` (a LiveServer) and land where the role lands: the till
+    for a trading shop's owner and clerks, the dashboard for staff, the home page for everyone else."""
     from alliance.branches.demo import DEMO_PASSWORD
 
     page.goto(server.url + "/login")
