@@ -11,7 +11,7 @@ from alliance.core.schemas import BaseSchema, Fen, LocalDateTime, OutSchema, Pag
 class RedemptionInSchema(BaseSchema):
     """`code` or `qr_payload` (one of them), and the order's amount."""
 
-    OPENAPI = {"anyOf": [{"required": ["code"]}, {"required": ["qr_payload"]}]}
+    ALTERNATIVES = (("code",), ("qr_payload",))  # documented as anyOf RedemptionInCode, ...QrPayload
 
     # Any length is accepted here: a code or payload that names no voucher is `invalid_code` (API.md).
     code = fields.String(load_default=None, allow_none=True)
