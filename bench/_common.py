@@ -87,7 +87,9 @@ def fresh_database(kind: str) -> Database:
 def app_for(url: str, **overrides):
     from wsgi import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SCHEDULER_ENABLED": False, **overrides})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SCHEDULER_ENABLED": False, **overrides}
+    )
 
 
 def analyse() -> None:
@@ -211,7 +213,10 @@ def seed_coupon(cid: int, merchant_id: int, stock: int, shards: int = 0) -> None
         base, extra = divmod(stock, shards)
         insert_many(
             "coupon_stock_shards",
-            [{"coupon_id": cid, "shard": i, "remaining": base + (1 if i < extra else 0)} for i in range(shards)],
+            [
+                {"coupon_id": cid, "shard": i, "remaining": base + (1 if i < extra else 0)}
+                for i in range(shards)
+            ],
         )
 
 

@@ -89,12 +89,16 @@ def main() -> None:
         for name in ("claim", "claim_sharded", "floor"):
             if name in s:
                 r = s[name]
-                rows.append([kind, name, r["ok_per_s"], r["p50_ms"], r["p99_ms"], r["non_2xx"], r["socket_errors"]])
+                rows.append(
+                    [kind, name, r["ok_per_s"], r["p50_ms"], r["p99_ms"], r["non_2xx"], r["socket_errors"]]
+                )
         rows.append([kind, "ratio claim/floor", s["ratio_to_floor"], "", "", "", ""])
         if "sharded_over_single_row" in s:
             rows.append([kind, "sharded/single row", s["sharded_over_single_row"], "", "", "", ""])
         rows.append([kind, "max RSS per worker MB", s["max_worker_rss_mb"], "", "", "", ""])
-    print(f"\nflash claim: gunicorn 4 sync workers, wrk -t2 -c16, {args.duration:g} s x {args.runs} (medians)")
+    print(
+        f"\nflash claim: gunicorn 4 sync workers, wrk -t2 -c16, {args.duration:g} s x {args.runs} (medians)"
+    )
     c.print_table(["db", "endpoint", "ok/s", "p50 ms", "p99 ms", "non-2xx", "sock err"], rows)
     print("wrote", c.write_json("flash_claim", out))
 

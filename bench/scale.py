@@ -129,10 +129,22 @@ def main() -> None:
         for name in by_size[small]:
             a, b = by_size[small][name], by_size[large][name]
             rows.append(
-                [kind, name, a["p50_ms"], b["p50_ms"], round(b["p50_ms"] / a["p50_ms"], 2), a["statements"], b["statements"]]
+                [
+                    kind,
+                    name,
+                    a["p50_ms"],
+                    b["p50_ms"],
+                    round(b["p50_ms"] / a["p50_ms"], 2),
+                    a["statements"],
+                    b["statements"],
+                ]
             )
-    print(f"\nscale: p50 of {args.runs} requests at {small:,} and {large:,} coupons ({args.vouchers:,} vouchers)")
-    c.print_table(["db", "request", f"p50 ms {small:,}", f"p50 ms {large:,}", "ratio", "stmts", "stmts"], rows)
+    print(
+        f"\nscale: p50 of {args.runs} requests at {small:,} and {large:,} coupons ({args.vouchers:,} vouchers)"
+    )
+    c.print_table(
+        ["db", "request", f"p50 ms {small:,}", f"p50 ms {large:,}", "ratio", "stmts", "stmts"], rows
+    )
     print("wrote", c.write_json("scale", out))
 
 

@@ -63,6 +63,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 10 minutes"),
         "REDEEM_FAILURE_LIMIT": os.environ.get("REDEEM_FAILURE_LIMIT", "20 per 10 minutes"),
         "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "720")),
+        # The calendar feed's event UIDs end in this domain, whatever host a subscriber uses.
+        "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", "merchant-alliance.local"),
         "REVERSAL_WINDOW_MINUTES": int(os.environ.get("REVERSAL_WINDOW_MINUTES", "30")),
         "STOCK_SHARDS": int(os.environ.get("STOCK_SHARDS", "8")),
         "STOCK_SHARD_MIN": int(os.environ.get("STOCK_SHARD_MIN", "1000")),
