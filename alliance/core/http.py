@@ -220,6 +220,12 @@ def handle_unexpected(err: Exception):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits count per address) comes from the proxies' header.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.before_request
     def _begin_unit_of_work():
