@@ -34,6 +34,7 @@ from alliance.core.extensions import db, login_manager
 from alliance.core.i18n import LANG_COOKIE
 from alliance.core.nav import NavItem, add_nav, items_for
 from alliance.core.web import flash_error, form_errors_from, roles_required, safe_next
+from alliance.referrals import views as referral_views
 
 bp = Blueprint("accounts", __name__)
 
@@ -46,13 +47,12 @@ def load_user(user_id: str):
 
 
 def home_for(user) -> str:
-    """Where signing in lands: the till for a trading shop's owner and clerks, the home page for others."""
-    if user.role in (Role.MERCHANT, Role.CLERK) and "till.console" in current_app.view_functions:
-        from alliance.merchants.models import Merchant
-        from alliance.merchants.services.membership import can_trade
-
-        if can_trade(db.session.get(Merchant, user.merchant_id) if user.merchant_id else None):
-            return url_for("till.console")
+    """Where a person lands after signing in: the first feature that names a page for them (see
+    `app.extensions["alliance.landing"]`), else the home page."""
+    for landing in current_app.extensions.get("alliance.landing", []):
+        target = landing(user)
+        if target:
+            return target
     return url_for("site.index")
 
 
@@ -108,7 +108,9 @@ def register():
             login_user(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("site.index"))
-    return render_template("alliance/accounts/register.html", form=form)
+    # A refused referral code answers 422, as the API does.
+    status = 422 if form.referral_code.errors else 200
+    return render_template("alliance/accounts/register.html", form=form), status
 
 
 @bp.route("/account")
@@ -121,6 +123,7 @@ def account():
         tokens=services.list_tokens(current_user),
         confirm_form=ConfirmForm(),
         shortcuts=items_for(current_user, "account"),
+        referral_card=referral_views.account_card(current_user),
     )
 
 

@@ -64,10 +64,16 @@ def is_sqlite(bind) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def insert_ignore(table, bind, **values):
-    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike."""
+def dialect_insert(table, bind):
+    """The dialect's INSERT, with `on_conflict_do_nothing` / `on_conflict_do_update` (upserts), on
+    SQLite and PostgreSQL alike."""
     if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    return insert(table)
+
+
+def insert_ignore(table, bind, **values):
+    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike."""
+    return dialect_insert(table, bind).values(**values).on_conflict_do_nothing()

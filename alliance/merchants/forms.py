@@ -135,6 +135,7 @@ class ApplicationForm(ShopDetailsMixin, FlaskForm):
     )
     display_name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=64)])
     logo = FileField(_l("Logo (optional)"), description=_l("PNG, JPEG, WebP or GIF, at most 2 MB"))
+    referral_code = StringField(_l("Referral code (optional)"), validators=[Optional(), Length(max=16)])
     invite = HiddenField()
     submit = SubmitField(_l("Send the application"))
 

@@ -35,6 +35,7 @@ class MerchantApplicationSchema(BaseSchema):
     opening_hours = fields.String(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True)
     display_name = fields.String(load_default=None, allow_none=True)
+    referral_code = fields.String(load_default=None, allow_none=True)
 
 
 class MerchantSchema(BaseSchema):

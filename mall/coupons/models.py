@@ -53,6 +53,17 @@ STATUS_LABELS = {
 PUBLISHED = (CouponStatus.APPROVED, CouponStatus.WITHDRAWN, CouponStatus.ENDED)
 
 
+class Channel(StrEnum):
+    MALL = "mall"  # listed and claimable in the mall
+    REWARD = "reward"  # only issued by a chain (连环券) or claimed inside a coupon pack (券包)
+
+
+CHANNEL_LABELS = {
+    Channel.MALL: _l("In the mall"),
+    Channel.REWARD: _l("Rewards only (chains and packs)"),
+}
+
+
 class Audience(StrEnum):
     ALL = "all"
     NEW_CUSTOMERS = "new_customers"  # no voucher of this merchant redeemed before
@@ -96,8 +107,11 @@ class Coupon(db.Model):
         ),
         # "Last chance": live coupons whose claim window closes first.
         sa.Index("ix_coupons_status_claim_ends_at", "status", "claim_ends_at"),
+        # The few reward-only coupons, which the mall's lists leave out.
+        sa.Index("ix_coupons_channel", "channel"),
         sa.CheckConstraint("stock_remaining >= 0", name="stock_not_negative"),
         sa.CheckConstraint("stock_remaining <= stock_total", name="stock_within_total"),
+        sa.CheckConstraint("bank_share_percent BETWEEN 0 AND 100", name="bank_share_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +144,12 @@ class Coupon(db.Model):
     usable_from_minute: Mapped[int | None] = mapped_column(sa.Integer)
     usable_until_minute: Mapped[int | None] = mapped_column(sa.Integer)
     audience: Mapped[str] = mapped_column(sa.String(16), default=Audience.ALL)
+    # Funding (mall.funding): the budget that pays the bank's share of each discount, set at approval.
+    budget_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budgets.id"))
+    bank_share_percent: Mapped[int | None] = mapped_column(sa.Integer)
+    channel: Mapped[str] = mapped_column(
+        sa.String(8), default=Channel.MALL, server_default=Channel.MALL.value
+    )
 
     status: Mapped[str] = mapped_column(sa.String(16), default=CouponStatus.DRAFT)
     review_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -9,7 +9,7 @@ from alliance.core import clock
 from alliance.core.schemas import BaseSchema, Fen, Id, LocalDateTime, PageArgs, page_schema
 from alliance.merchants.constants import Industry
 from mall.coupons import rules, wording
-from mall.coupons.models import Audience, CouponKind
+from mall.coupons.models import Audience, Channel, CouponKind
 
 KINDS = [k.value for k in CouponKind]
 
@@ -48,6 +48,12 @@ class CouponInSchema(BaseSchema):
         allow_none=True, load_default=None, validate=_one_of([a.value for a in Audience])
     )
     partner_merchant_ids = fields.List(Id(strict=True), allow_none=True, load_default=None)
+    channel = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=_one_of([c.value for c in Channel]),
+        metadata={"description": "`mall` (default) or `reward`: issued only by a chain or inside a pack"},
+    )
 
 
 class CouponPatchSchema(CouponInSchema):
@@ -87,12 +93,15 @@ class CouponSchema(BaseSchema):
     usable_hours = fields.String(allow_none=True)
     audience = fields.String()
     partner_merchant_ids = fields.List(fields.Integer())
+    channel = fields.String()
     status = fields.Function(lambda c: rules.display_status(c, clock.now_utc()))
     live = fields.Function(lambda c: rules.is_live(c, clock.now_utc()))
     review_reason = fields.String(allow_none=True)
     rules = fields.Function(lambda c: wording.rules(c), metadata={"description": "The rules in plain words"})
     approved_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
+    budget_id = fields.Integer(allow_none=True)
+    bank_share_percent = fields.Integer(allow_none=True)
 
 
 class MallArgs(PageArgs):
@@ -108,6 +117,14 @@ CouponPageSchema = page_schema(CouponSchema, "CouponPage")
 class CouponReviewSchema(BaseSchema):
     decision = fields.String(required=True, validate=_one_of(["approve", "reject"]))
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
+    # Funding (mall.funding): the budget that pays the bank's share of each discount, with an approval.
+    budget_id = Id(allow_none=True, load_default=None, strict=True)
+    bank_share_percent = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=100, error=_l("Must be between {min} and {max}.")),
+    )
 
 
 class ReasonSchema(BaseSchema):

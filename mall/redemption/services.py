@@ -100,6 +100,8 @@ def check(actor, voucher: Voucher, order_amount_fen: int, now: datetime | None =
         raise WrongMerchant()
     if voucher.status == VoucherStatus.REDEEMED:
         raise AlreadyRedeemed(_l("Already used at %(when)s.", when=_used_at_text(voucher, now)))
+    if voucher.status == VoucherStatus.REVOKED:
+        raise InvalidState(_l("This voucher was taken back: the purchase that gave it was reversed."))
     if voucher.status == VoucherStatus.EXPIRED:
         raise Expired(_l("Expired on %(when)s.", when=localtime(voucher.valid_until or voucher.expired_at)))
     refusal = rules.usability_refusal(voucher.coupon, voucher.valid_from, voucher.valid_until, now)
@@ -156,6 +158,17 @@ def redeem(
     event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
     redemption.extras = event.extras
     return redemption
+
+
+def issued_by(redemption: Redemption) -> list[Voucher]:
+    """The vouchers a redemption's after-redeem hooks issued the customer (a chain's rewards)."""
+    return list(
+        db.session.scalars(
+            sa.select(Voucher)
+            .where(Voucher.issued_by_redemption_id == redemption.id)
+            .order_by(Voucher.coupon_id)
+        )
+    )
 
 
 def get_for_merchant(actor, redemption_id: int) -> Redemption:

@@ -17,7 +17,8 @@ from alliance.core.i18n import localtime
 from alliance.core.money import AmountTooLarge, format_fen, parse_yuan
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error, roles_required
-from mall.coupons import wording
+from alliance.merchants.models import Merchant
+from mall.coupons import rules, wording
 from mall.redemption import services
 from mall.redemption.forms import ReversalForm, TillForm
 from mall.vouchers import qr
@@ -220,6 +221,7 @@ def receipt(redemption_id: int):
         just_done=request.args.get("done") == "1",
         can_reverse=services.can_reverse(redemption),
         minutes_left=_minutes_left(redemption),
+        issued=services.issued_by(redemption),
     )
 
 
@@ -263,7 +265,17 @@ def reverse(redemption_id: int):
     )
 
 
+def landing_for(user) -> str | None:
+    """Owners and clerks of a shop that trades land on the till when they sign in."""
+    if getattr(user, "role", None) not in ("merchant", "clerk") or not user.merchant_id:
+        return None
+    merchant = db.session.get(Merchant, user.merchant_id)
+    return url_for("till.console") if rules.merchant_can_trade(merchant) else None
+
+
 def register_nav(app) -> None:
+    # before the figures' landing (reports), which PAGES lists later
+    app.extensions.setdefault("alliance.landing", []).append(landing_for)
     add_nav(
         app,
         NavItem(

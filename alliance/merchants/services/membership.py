@@ -23,6 +23,7 @@ from alliance.merchants.services import access, tiering
 from alliance.merchants.services.links import path_for
 from alliance.merchants.services.validation import clean_profile, optional_reason, require_reason
 from alliance.notifications.services import notify, register_kind
+from alliance.referrals import services as referrals
 
 register_kind(
     "merchant_application",
@@ -131,6 +132,7 @@ def apply_for_membership(
     display_name: str | None = None,
     prospect: Prospect | None = None,
     actor=None,
+    referral_code: str | None = None,
 ) -> tuple[Merchant, User]:
     """A shop applies to join: a pending merchant and its owner account (role merchant).
 
@@ -161,6 +163,7 @@ def apply_for_membership(
         fields["password"] = errs
     if fields:
         raise ValidationFailed(fields)
+    referrer = referrals.check_code(referral_code, profile.get("phone"))
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict(_l("This username is already taken."))
 
@@ -184,6 +187,7 @@ def apply_for_membership(
         if prospect.assigned_to_id:
             db.session.add(MerchantCare(merchant_id=merchant.id, account_manager_id=prospect.assigned_to_id))
     db.session.flush()
+    referrals.record_referral(referrer, owner, merchant=merchant)
     record(
         actor or owner,
         "merchant.apply",
@@ -255,6 +259,7 @@ def review(actor, merchant_id: int, decision: str, reason: str | None = None) ->
         prospect.stage = ProspectStage.JOINED
     db.session.flush()
     record(actor, "merchant.approve", merchant, reason=reason)
+    referrals.convert_merchant(merchant)
     tiering.retier(actor, merchant_ids=[merchant.id], reason=TierChangeReason.APPROVED)
     _tell_owners(merchant, "merchant_approved")
     return merchant

@@ -38,6 +38,8 @@ def apply():
         else None
     )
     form.district_id.choices = district_choices(with_branch=True)
+    if request.method == "GET" and request.args.get("ref"):
+        form.referral_code.data = request.args["ref"][:16]
     if form.validate_on_submit():
         try:
             merchant, owner = membership.apply_for_membership(
@@ -55,6 +57,7 @@ def apply():
                 display_name=form.display_name.data,
                 prospect=prospect,
                 actor=actor if staff_filling else None,
+                referral_code=form.referral_code.data,
             )
             if form.logo.data:
                 profiles.save_logo(owner, merchant.id, form.logo.data.stream, form.logo.data.filename)
@@ -79,7 +82,7 @@ def apply():
             return redirect(url_for("merchants.my_shop"))
     return render_template(
         "alliance/merchants/apply.html", form=form, prospect=prospect, staff_filling=staff_filling
-    )
+    ), (422 if form.referral_code.errors else 200)  # a refused referral code answers 422, as the API does
 
 
 @bp.route("/shops/<int:merchant_id>")

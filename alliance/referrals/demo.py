@@ -1,0 +1,5 @@
+"""Demo referrals: filled in below."""
+
+
+def seed() -> None:
+    return None
