@@ -46,6 +46,10 @@ def _new_nonce() -> str:
 
 def _console(form: TillForm, refusal: str | None = None, status: int = 200):
     form.nonce.data = _new_nonce()
+    merchant = db.session.get(Merchant, current_user.merchant_id) if current_user.merchant_id else None
+    if not rules.merchant_can_trade(merchant):
+        # a shop still under review (or suspended) is told what happens next, not shown a till
+        return render_template("mall/redemption/not_yet.html", merchant=merchant), 200
     return (
         render_template(
             "mall/redemption/console.html",
