@@ -178,6 +178,15 @@ def code_for(user: User) -> str | None:
     return user.referral_code
 
 
+def owner_of(merchant_id: int) -> User | None:
+    return db.session.scalar(
+        sa.select(User)
+        .where(User.merchant_id == merchant_id, User.role == Role.MERCHANT, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
 def share_words(user: User):
     """「老王面馆邀请你加入商户联盟」: the referrer in their own words (the shop's name for an owner)."""
     name = user.name
