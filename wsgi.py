@@ -13,6 +13,7 @@ from flask_login import current_user
 import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
+import alliance.core.counters
 import alliance.core.idempotency
 import alliance.incentives.models
 import alliance.merchants.models

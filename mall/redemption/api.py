@@ -35,10 +35,9 @@ def redeem_voucher(data):
         if data.get("customer_code"):
             customer_id = incentive_pay.resolve_customer(user, data["customer_code"])
         if not (data.get("code") or data.get("qr_payload")):
-            redemption = incentive_pay.pay(user, customer_id, data["order_amount_fen"], data["incentive_fen"])
-            return 201, RedemptionSchema().dump(redemption)
+            return 201, incentive_pay.pay(user, customer_id, data["order_amount_fen"], data["incentive_fen"])
         voucher, method = services.resolve(user, code=data.get("code"), qr_payload=data.get("qr_payload"))
-        redemption = services.redeem(
+        return 201, services.redeem(
             user,
             voucher,
             data["order_amount_fen"],
@@ -46,9 +45,8 @@ def redeem_voucher(data):
             incentive_fen=data["incentive_fen"],
             customer_id=customer_id,
         )
-        return 201, RedemptionSchema().dump(redemption)
 
-    return idempotency.json_once(user.id, data, work)
+    return idempotency.json_once(user.id, data, work, RedemptionSchema().dump)
 
 
 @blp.route("/redemptions/<int:redemption_id>/reversal", methods=["POST"])

@@ -13,9 +13,8 @@ class RedemptionInSchema(BaseSchema):
     """`code` or `qr_payload` (one of them), and the order's amount; `incentive_fen` of incentive cash
     (激励金) to spend on it, with the voucher or alone with the customer's payment code."""
 
-    OPENAPI = {
-        "anyOf": [{"required": ["code"]}, {"required": ["qr_payload"]}, {"required": ["customer_code"]}]
-    }
+    # documented as anyOf RedemptionInCode, ...QrPayload, ...CustomerCode (incentive cash alone)
+    ALTERNATIVES = (("code",), ("qr_payload",), ("customer_code",))
 
     # Any length is accepted here: a code or payload that names no voucher is `invalid_code` (API.md).
     code = fields.String(load_default=None, allow_none=True)
