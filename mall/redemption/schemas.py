@@ -42,6 +42,8 @@ class RedemptionSchema(OutSchema):
     discount_fen = fields.Integer()
     payable_fen = fields.Integer()
     cashback_fen = fields.Integer()
+    bank_fen = fields.Integer(metadata={"description": "The bank's part of the discount (补贴)"})
+    merchant_fen = fields.Integer(metadata={"description": "The merchant's part of the discount (让利)"})
     gift_name = fields.String(attribute="voucher.coupon.gift_name", allow_none=True)
     coupon_title = fields.String(attribute="voucher.coupon.title")
     method = fields.String()
