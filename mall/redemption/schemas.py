@@ -12,7 +12,7 @@ from mall.redemption import services
 class RedemptionInSchema(BaseSchema):
     """`code` or `qr_payload` (one of them), and the order's amount."""
 
-    OPENAPI = {"anyOf": [{"required": ["code"]}, {"required": ["qr_payload"]}]}
+    ALTERNATIVES = (("code",), ("qr_payload",))  # documented as anyOf RedemptionInCode, ...QrPayload
 
     # Any length is accepted here: a code or payload that names no voucher is `invalid_code` (API.md).
     code = fields.String(load_default=None, allow_none=True)

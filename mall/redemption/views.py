@@ -17,7 +17,8 @@ from alliance.core.i18n import localtime
 from alliance.core.money import AmountTooLarge, format_fen, parse_yuan
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error, roles_required
-from mall.coupons import wording
+from alliance.merchants.models import Merchant
+from mall.coupons import rules, wording
 from mall.redemption import services
 from mall.redemption.forms import ReversalForm, TillForm
 from mall.vouchers import qr
@@ -45,6 +46,10 @@ def _new_nonce() -> str:
 
 def _console(form: TillForm, refusal: str | None = None, status: int = 200):
     form.nonce.data = _new_nonce()
+    merchant = db.session.get(Merchant, current_user.merchant_id) if current_user.merchant_id else None
+    if not rules.merchant_can_trade(merchant):
+        # a shop still under review (or suspended) is told what happens next, not shown a till
+        return render_template("mall/redemption/not_yet.html", merchant=merchant), 200
     return (
         render_template(
             "mall/redemption/console.html",
@@ -264,7 +269,17 @@ def reverse(redemption_id: int):
     )
 
 
+def landing_for(user) -> str | None:
+    """Owners and clerks of a shop that trades land on the till when they sign in."""
+    if getattr(user, "role", None) not in ("merchant", "clerk") or not user.merchant_id:
+        return None
+    merchant = db.session.get(Merchant, user.merchant_id)
+    return url_for("till.console") if rules.merchant_can_trade(merchant) else None
+
+
 def register_nav(app) -> None:
+    # before the figures' landing (reports), which PAGES lists later
+    app.extensions.setdefault("alliance.landing", []).append(landing_for)
     add_nav(
         app,
         NavItem(

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from alliance.branches.services import list_branches
 from alliance.core import clock
 from alliance.core.extensions import db
 from alliance.core.nav import NavItem, add_nav
@@ -197,7 +198,7 @@ def landing_for(user) -> str | None:
         if can_trade(db.session.get(Merchant, user.merchant_id) if user.merchant_id else None):
             return url_for("till.console")
         return None
-    if role in STAFF:
+    if (role == "staff" and user.branch_id) or (role == "admin" and list_branches(user)):
         return url_for("reports.staff_home")
     return None
 
