@@ -27,7 +27,7 @@ from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n, idempotency, web
+from alliance.core import assets, clock, http, i18n, idempotency, web
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -92,7 +92,7 @@ PAGES = [
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
 APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api, programme_api]
 
-COMMANDS = [users_cli, i18n_cli, scheduler_cli]
+COMMANDS = [users_cli, i18n_cli, scheduler_cli, assets.assets_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = [
@@ -144,6 +144,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.register_filters(app)
     http.register(app)
+    assets.register(app)
 
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)
