@@ -13,6 +13,7 @@ from flask_login import current_user
 import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
+import alliance.core.counters
 import alliance.core.idempotency
 import alliance.incentives.models
 import alliance.merchants.models
@@ -88,6 +89,7 @@ from mall.promotions import manage_views as promotion_admin_views
 from mall.promotions import views as promotions_views
 from mall.redemption import api as redemption_api
 from mall.redemption import cashback, conversions
+from mall.redemption import demo as redemption_demo
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
 from mall.reports import api as reports_api
@@ -179,6 +181,7 @@ DEMO: list = [
     funding_demo.seed,
     promotions_demo.seed,
     referrals_demo.seed,
+    redemption_demo.seed,
 ]
 
 

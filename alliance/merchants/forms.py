@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
+from alliance.core.forms import BaseForm
 from alliance.core.money import MAX_FEN, parse_yuan
 from alliance.merchants.constants import (
     FIGURE_LABELS,
@@ -125,7 +125,7 @@ def _chosen(message):
     return [DataRequired(message=message)]
 
 
-class ApplicationForm(ShopDetailsMixin, FlaskForm):
+class ApplicationForm(ShopDetailsMixin, BaseForm):
     """A real application: nothing is chosen for the applicant; the bank's fields come with it."""
 
     district_id = SelectField(
@@ -205,11 +205,11 @@ class ApplicationForm(ShopDetailsMixin, FlaskForm):
             raise ValidationError(message)
 
 
-class ShopProfileForm(ShopDetailsMixin, FlaskForm):
+class ShopProfileForm(ShopDetailsMixin, BaseForm):
     submit = SubmitField(_l("Save"))
 
 
-class LogoForm(FlaskForm):
+class LogoForm(BaseForm):
     logo = FileField(
         _l("New logo"),
         validators=[FileRequired(_l("Choose an image file."))],
@@ -218,7 +218,7 @@ class LogoForm(FlaskForm):
     submit = SubmitField(_l("Upload logo"))
 
 
-class ClerkForm(FlaskForm):
+class ClerkForm(BaseForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(min=3, max=64)],
@@ -230,7 +230,7 @@ class ClerkForm(FlaskForm):
     submit = SubmitField(_l("Create clerk account"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     """A decision with a reason (reject, suspend, remove, leave, whitelist changes)."""
 
     action = HiddenField()
@@ -238,7 +238,7 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class FiguresForm(FlaskForm):
+class FiguresForm(BaseForm):
     month = StringField(
         _l("Month"),
         validators=[DataRequired()],
@@ -264,7 +264,7 @@ class FiguresForm(FlaskForm):
     submit = SubmitField(_l("Save figures"))
 
 
-class CareForm(FlaskForm):
+class CareForm(BaseForm):
     account_manager_id = SelectField(_l("Account manager"), coerce=int)
     collection_day = IntegerField(
         _l("Collection day (day of month)"),
@@ -294,13 +294,13 @@ def tier_policy_form_class():
             attrs[f"{tier}_{figure}"] = WanField(
                 FIGURE_LABELS[figure], render_kw={"inputmode": "decimal", "autocomplete": "off"}
             )
-    return type("TierPolicyForm", (FlaskForm,), attrs)
+    return type("TierPolicyForm", (BaseForm,), attrs)
 
 
 TierPolicyForm = tier_policy_form_class()
 
 
-class ServicePackageForm(FlaskForm):
+class ServicePackageForm(BaseForm):
     name = StringField(_l("Package name"), validators=[DataRequired(), Length(max=100)])
     rights = TextAreaField(
         _l("Rights and services, one per line"), validators=[DataRequired()], render_kw={"rows": 5}
@@ -308,7 +308,7 @@ class ServicePackageForm(FlaskForm):
     submit = SubmitField(_l("Save package"))
 
 
-class WhitelistPolicyForm(FlaskForm):
+class WhitelistPolicyForm(BaseForm):
     min_acquiring_volume_fen = WanField(
         _l("Settlement volume at least (annual acquiring, 10k yuan)"), render_kw={"inputmode": "decimal"}
     )
@@ -327,7 +327,7 @@ class WhitelistPolicyForm(FlaskForm):
     submit = SubmitField(_l("Save criteria"))
 
 
-class ProspectForm(FlaskForm):
+class ProspectForm(BaseForm):
     name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=100)])
     district_id = SelectField(_l("Business district"), coerce=int)
     industry = SelectField(_l("Trade"), choices=choices(INDUSTRY_LABELS))
@@ -343,7 +343,7 @@ class ProspectForm(FlaskForm):
     submit = SubmitField(_l("Save prospect"))
 
 
-class VisitForm(FlaskForm):
+class VisitForm(BaseForm):
     visited_on = DateField(_l("Day of the visit"), validators=[DataRequired()])
     icebreaker = TextAreaField(
         VISIT_STEP_LABELS["icebreaker"], validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
@@ -362,13 +362,13 @@ class VisitForm(FlaskForm):
     submit = SubmitField(_l("Save visit"))
 
 
-class StageForm(FlaskForm):
+class StageForm(BaseForm):
     stage = SelectField(_l("Stage"), choices=choices(PROSPECT_STAGE_LABELS))
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Change stage"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file."))],

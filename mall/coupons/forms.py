@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from alliance.core import clock
+from alliance.core.forms import BaseForm
 from alliance.core.money import AmountTooLarge, parse_yuan
 from mall.coupons.models import AUDIENCE_LABELS, CHANNEL_LABELS, KIND_LABELS, Coupon, CouponKind
 from mall.coupons.rules import STOCK_MAX
@@ -76,7 +76,7 @@ class YuanField(StringField):
         return self.data or ""
 
 
-class CouponForm(FlaskForm):
+class CouponForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=2000)])
     kind = RadioField(
@@ -241,7 +241,7 @@ class CouponForm(FlaskForm):
         self.partner_merchant_ids.data = coupon.partner_merchant_ids
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (needed to reject; the merchant sees it)"),
         validators=[Optional(), Length(max=500)],
@@ -260,6 +260,6 @@ class ReviewForm(FlaskForm):
     reject = SubmitField(_l("Reject"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Withdraw"))

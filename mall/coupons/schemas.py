@@ -6,7 +6,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from alliance.core import clock
-from alliance.core.schemas import BaseSchema, Fen, Id, LocalDateTime, PageArgs, page_schema
+from alliance.core.schemas import (
+    BaseSchema,
+    Computed,
+    Fen,
+    Id,
+    LocalDateTime,
+    OutSchema,
+    PageArgs,
+    page_schema,
+)
 from alliance.merchants.constants import Industry
 from mall.coupons import rules, wording
 from mall.coupons.models import Audience, Channel, CouponKind
@@ -60,14 +69,14 @@ class CouponPatchSchema(CouponInSchema):
     """Only the fields to change; the rest keep their values (load it with partial=True)."""
 
 
-class MerchantBriefSchema(BaseSchema):
+class MerchantBriefSchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
     district_id = fields.Integer()
     industry = fields.String()
 
 
-class CouponSchema(BaseSchema):
+class CouponSchema(OutSchema):
     id = fields.Integer()
     merchant_id = fields.Integer()
     merchant = fields.Nested(MerchantBriefSchema)
@@ -81,7 +90,7 @@ class CouponSchema(BaseSchema):
     amount_fen = fields.Integer(allow_none=True)
     gift_name = fields.String(allow_none=True)
     stock_total = fields.Integer()
-    remaining = fields.Integer(attribute="stock_remaining")
+    remaining = fields.Integer(attribute="stock_left")
     per_customer_limit = fields.Integer()
     daily_limit = fields.Integer(allow_none=True)
     claim_starts_at = LocalDateTime(allow_none=True)
@@ -89,15 +98,26 @@ class CouponSchema(BaseSchema):
     valid_from = LocalDateTime(allow_none=True)
     valid_until = LocalDateTime(allow_none=True)
     valid_days_after_claim = fields.Integer(allow_none=True)
-    usable_weekdays = fields.Function(lambda c: c.weekdays or None)
+    usable_weekdays = Computed(
+        lambda c: c.weekdays or None,
+        fields.List(
+            fields.Integer(), allow_none=True, metadata={"description": "ISO weekdays 1–7; null: every day"}
+        ),
+    )
     usable_hours = fields.String(allow_none=True)
     audience = fields.String()
     partner_merchant_ids = fields.List(fields.Integer())
-    channel = fields.String()
-    status = fields.Function(lambda c: rules.display_status(c, clock.now_utc()))
-    live = fields.Function(lambda c: rules.is_live(c, clock.now_utc()))
+    channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
+    status = Computed(
+        lambda c: rules.display_status(c, clock.now_utc()),
+        fields.String(metadata={"example": "approved"}),
+    )
+    live = Computed(lambda c: rules.is_live(c, clock.now_utc()), fields.Boolean())
     review_reason = fields.String(allow_none=True)
-    rules = fields.Function(lambda c: wording.rules(c), metadata={"description": "The rules in plain words"})
+    rules = Computed(
+        lambda c: wording.rules(c),
+        fields.List(fields.String(), metadata={"description": "The rules in plain words"}),
+    )
     approved_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
     budget_id = fields.Integer(allow_none=True)

@@ -19,7 +19,7 @@ from alliance.core.extensions import db
 from alliance.merchants.constants import INDUSTRY_LABELS, MerchantStatus
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import ensure_can_trade
-from mall.coupons import rules
+from mall.coupons import rules, stock
 from mall.coupons.models import KIND_LABELS, PUBLISHED, Channel, Coupon, CouponKind, CouponStatus
 
 EDITABLE = (CouponStatus.DRAFT, CouponStatus.REJECTED)
@@ -453,6 +453,7 @@ def review(
             from mall.funding.services import budgets
 
             budgets.fund_coupon(actor, coupon, budget_id, bank_share_percent, now)
+        stock.shard_on_approval(coupon)
     coupon.review_reason = reason
     coupon.reviewed_at = now
     coupon.reviewed_by_id = getattr(actor, "id", None)

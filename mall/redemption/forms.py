@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from alliance.core.forms import BaseForm
 from alliance.core.money import AmountTooLarge, parse_yuan
 
 
-class TillForm(FlaskForm):
+class TillForm(BaseForm):
     code = StringField(
         _l("Voucher code"),
         # a scanner gun types the whole signed QR payload into this field
@@ -67,7 +67,7 @@ REVERSAL_REASONS = [
 ]
 
 
-class ReversalForm(FlaskForm):
+class ReversalForm(BaseForm):
     preset = RadioField(
         _l("Reason"),
         choices=[(str(i), label) for i, label in enumerate(REVERSAL_REASONS)] + [("other", _l("Other"))],

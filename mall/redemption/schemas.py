@@ -5,11 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from alliance.core.schemas import BaseSchema, Fen, LocalDateTime
+from alliance.core.schemas import BaseSchema, Computed, Fen, LocalDateTime, OutSchema, PageArgs, page_schema
 from mall.redemption import services
 
 
 class RedemptionInSchema(BaseSchema):
+    """`code` or `qr_payload` (one of them), and the order's amount."""
+
+    ALTERNATIVES = (("code",), ("qr_payload",))  # documented as anyOf RedemptionInCode, ...QrPayload
+
     # Any length is accepted here: a code or payload that names no voucher is `invalid_code` (API.md).
     code = fields.String(load_default=None, allow_none=True)
     qr_payload = fields.String(load_default=None, allow_none=True)
@@ -21,16 +25,16 @@ class RedemptionInSchema(BaseSchema):
             raise ValidationError(_l("Give either a code or a QR payload."), field_name="code")
 
 
-class IssuedVoucherSchema(BaseSchema):
-    id = fields.Integer(required=True)
-    coupon_id = fields.Integer(required=True)
-    merchant_id = fields.Integer(required=True)
-    title = fields.Function(lambda v: v.coupon.title, metadata={"type": "string"})
-    merchant_name = fields.Function(lambda v: v.coupon.merchant.name, metadata={"type": "string"})
+class IssuedVoucherSchema(OutSchema):
+    id = fields.Integer()
+    coupon_id = fields.Integer()
+    merchant_id = fields.Integer()
+    title = fields.String(attribute="coupon.title")
+    merchant_name = fields.String(attribute="coupon.merchant.name")
     status = fields.String()
 
 
-class RedemptionSchema(BaseSchema):
+class RedemptionSchema(OutSchema):
     id = fields.Integer()
     voucher_id = fields.Integer()
     merchant_id = fields.Integer()
@@ -38,22 +42,32 @@ class RedemptionSchema(BaseSchema):
     discount_fen = fields.Integer()
     payable_fen = fields.Integer()
     cashback_fen = fields.Integer()
-    gift_name = fields.Function(lambda r: r.voucher.coupon.gift_name)
-    coupon_title = fields.Function(lambda r: r.voucher.coupon.title)
+    gift_name = fields.String(attribute="voucher.coupon.gift_name", allow_none=True)
+    coupon_title = fields.String(attribute="voucher.coupon.title")
     method = fields.String()
     redeemed_at = LocalDateTime()
     reversed_at = LocalDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
-    issued_vouchers = fields.Function(
+    issued_vouchers = Computed(
         lambda r: IssuedVoucherSchema(many=True).dump(services.issued_by(r)),
-        required=True,
-        metadata={
-            "type": "array",
-            "items": {"type": "object"},
-            "description": "Vouchers a chain (连环券) gave the customer: `{id, coupon_id, merchant_id}`",
-        },
+        fields.List(
+            fields.Nested(IssuedVoucherSchema),
+            metadata={"description": "Vouchers a chain (连环券) gave the customer"},
+        ),
     )
 
 
 class ReversalSchema(BaseSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+RedemptionPageSchema = page_schema(RedemptionSchema, "RedemptionPage")
+
+
+class RedemptionListArgs(PageArgs):
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    page_size = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "The former name of `per_page`, still understood", "deprecated": True},
+    )

@@ -224,8 +224,8 @@ def receipt(redemption_id: int):
         coupon=redemption.voucher.coupon,
         just_done=request.args.get("done") == "1",
         can_reverse=services.can_reverse(redemption),
-        minutes_left=_minutes_left(redemption),
         issued=services.issued_by(redemption),
+        minutes_left=_minutes_left(redemption),
     )
 
 

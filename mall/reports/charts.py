@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 76, 12, 16, 44
 PALETTE = ("#c8102e", "#1864ab", "#2b8a3e", "#862e9c")
 
 
@@ -21,14 +21,15 @@ class Series:
 
 
 def _nice_top(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above `value` (at least 1)."""
-    if value <= 1:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+    """The top of the axis: four gridline steps, each a round number (1, 2, 2.5, 3, 4, 5, 6, 8 × 10^n)."""
+    if value <= 4:
+        return 4
+    step = value / 4
+    magnitude = 10 ** (len(str(int(step))) - 1)
+    for nice in (1, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if nice * magnitude >= step:
+            return 4 * nice * magnitude
+    return 40 * magnitude
 
 
 def _label_every(count: int, room: int = 12) -> int:

@@ -253,20 +253,29 @@ def collect(
 ) -> list[dict]:
     """Figures of [first, last] by `group`: days the roll-up has written from it, later days live
     (today, and any day the job has not reached yet)."""
-    group = tuple(group)
+    return collect_many(first, last, scope, [tuple(group)], today)[0]
+
+
+def collect_many(
+    first: date, last: date, scope: Scope, groups: list[tuple[str, ...]], today: date | None = None
+) -> list[list[dict]]:
+    """`collect` for several groupings of the same days: each added up by the database from the
+    roll-up, the live days counted once for all."""
     today = today or clock.local_today()
     last = min(last, today)
     if first > last:
-        return []
+        return [[] for _ in groups]
     through = rolled_through()
-    rows: list[dict] = []
+    found: list[list[dict]] = [[] for _ in groups]
     live_from = first
     if through is not None and through >= first:
         rolled_last = min(last, through, today - timedelta(days=1))
-        rows += rolled_up(first, rolled_last, scope, group)
+        for i, group in enumerate(groups):
+            found[i] += rolled_up(first, rolled_last, scope, group)
         live_from = rolled_last + timedelta(days=1)
+    cells: list[dict] = []
     day = live_from
     while day <= last:
-        rows += live(day, scope)
+        cells += live(day, scope)
         day += timedelta(days=1)
-    return regroup(rows, group)
+    return [regroup(rows + cells, group) for rows, group in zip(found, groups, strict=True)]

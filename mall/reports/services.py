@@ -200,6 +200,9 @@ def merchant_home(actor) -> dict:
         "week": span(week_start, today),
         "month": span(this_month, today),
         "last_month": span(last_month, this_month - timedelta(days=1)),
+        "last_month_to_date": span(
+            last_month, min(last_month + timedelta(days=today.day - 1), this_month - timedelta(days=1))
+        ),
         "daily": [days[d.isoformat()] for d in _dates(today - timedelta(days=29), today)],
         "weekly": by_period(cells, first, today, "week"),
         "coupons": coupons,
@@ -282,10 +285,11 @@ def closing_summary(actor, day: date | None = None) -> dict:
 # ---- a branch ----------------------------------------------------------------------------------------
 
 
-def reportable_branch(actor, branch_id: int) -> Branch:
+def reportable_branch(actor, branch_id: int):
+    """The branch's id and name (a row, not the model: its districts need not load)."""
     if not access.is_staff(actor):
         raise Forbidden()
-    branch = db.session.get(Branch, branch_id)
+    branch = db.session.execute(sa.select(Branch.id, Branch.name).where(Branch.id == branch_id)).first()
     if branch is None or not access.can_manage_branch_id(actor, branch.id):
         raise NotFound()
     return branch
@@ -583,9 +587,9 @@ def branch_report(
         tier=scope.tier,
         entry_id=scope.entry_id,
     )
-    cells = figures.collect(first, last, scope, ("day", "merchant_id"), today)
+    cells, per_merchant = figures.collect_many(first, last, scope, [("day",), ("merchant_id",)], today)
     rows = by_period(cells, first, min(last, max(first, today)), group)
-    per_merchant = {r["merchant_id"]: r for r in figures.regroup(cells, ("merchant_id",))}
+    per_merchant = {r["merchant_id"]: r for r in per_merchant}
     merchants = _merchant_table(branch.id, scope, clock.now_utc())
     for m in merchants:
         m.update(with_rate(per_merchant.get(m["merchant_id"], empty())))

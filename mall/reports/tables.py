@@ -169,6 +169,7 @@ def merchant_tables(home: dict) -> list[Table]:
             (str(_l("Today")), home["figures_today"]),
             (str(_l("This week so far")), home["week"]),
             (str(_l("This month")), home["month"]),
+            (str(_l("Last month, same days")), home["last_month_to_date"]),
             (str(_l("Last month")), home["last_month"]),
         ],
     )

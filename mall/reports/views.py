@@ -7,7 +7,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from alliance.branches.services import list_branches
 from alliance.core import clock
+from alliance.core.extensions import db
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import roles_required
 from alliance.merchants.constants import INDUSTRY_LABELS, TIERS
@@ -186,14 +188,17 @@ def _export(shown: list, name: str, fmt: str, stem: str):
 
 
 def landing_for(user) -> str | None:
-    """Where a person lands after signing in: owners on their figures, clerks on the till, staff on
-    the branch's dashboard."""
+    """Where a person lands after signing in: a trading shop's owner and clerks on the till (the
+    owner's figures are a tab away), staff on the branch's dashboard."""
     role = getattr(user, "role", None)
-    if role == "merchant":
-        return url_for("reports.merchant_home")
-    if role == "clerk":
-        return url_for("till.console")
-    if role in STAFF:
+    if role in ("merchant", "clerk"):
+        from alliance.merchants.models import Merchant
+        from alliance.merchants.services.membership import can_trade
+
+        if can_trade(db.session.get(Merchant, user.merchant_id) if user.merchant_id else None):
+            return url_for("till.console")
+        return None
+    if (role == "staff" and user.branch_id) or (role == "admin" and list_branches(user)):
         return url_for("reports.staff_home")
     return None
 
