@@ -77,7 +77,7 @@ def issue_chain_rewards(event: RedemptionEvent) -> None:
                 continue
             try:
                 with db.session.begin_nested():
-                    if not claiming.take_one(coupon):
+                    if not claiming.take_one(coupon, redemption.customer_id):
                         continue  # out of stock: the till carries on, the customer gets nothing here
                     customer = customer or db.session.get(User, redemption.customer_id)
                     [reward] = vouchers.issue_vouchers(
@@ -127,7 +127,7 @@ def revoke_chain_rewards(event: RedemptionEvent) -> None:
             .execution_options(synchronize_session=False)
         ).rowcount
         if done:
-            claiming.give_back_one(coupon_id)
+            claiming.give_back_one(db.session.get(Coupon, coupon_id))
             revoked.append(voucher_id)
     event.extras["revoked_vouchers"] = revoked
 

@@ -37,7 +37,10 @@ def refusal(coupon: Coupon, now: datetime) -> DomainError | None:
 
 def clause(now: datetime) -> sa.ColumnElement[bool]:
     """Not a reward coupon. A subquery on the small `ix_coupons_channel` set, so counting the mall's
-    live coupons still reads `ix_coupons_live` alone."""
+    live coupons still reads `ix_coupons_live` alone. Inside a promotion's claim no coupon is left out
+    (the stock statement re-checks claimability with this clause)."""
+    if _inside_promotion.get():
+        return sa.true()
     reward = Coupon.__table__.alias("reward_coupons")
     return Coupon.id.not_in(sa.select(reward.c.id).where(reward.c.channel == Channel.REWARD))
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from alliance.core.errors import DomainError
 from alliance.core.extensions import db
+from mall.coupons import stock
 from mall.coupons.models import Coupon, CouponStatus
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher
@@ -47,11 +48,15 @@ def claim_all(customer, coupons: list[Coupon], now: datetime, **voucher_fields) 
     return vouchers.issue_vouchers(customer, ordered, now, **voucher_fields)
 
 
-def take_one(coupon: Coupon) -> bool:
-    """One unit from the stock of an approved coupon, if any is left (a chain's reward)."""
+def take_one(coupon: Coupon, customer_id: int) -> bool:
+    """One unit from the stock of an approved coupon, if any is left (a chain's reward): from the
+    coupon row, or from one of its stock shards when its stock is sharded."""
+    approved = Coupon.status == CouponStatus.APPROVED
+    if coupon.stock_shards:
+        return stock.take(coupon, customer_id, approved) is not None
     taken = db.session.execute(
         sa.update(Coupon)
-        .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, Coupon.status == CouponStatus.APPROVED)
+        .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, approved)
         .values(stock_remaining=Coupon.stock_remaining - 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -59,10 +64,14 @@ def take_one(coupon: Coupon) -> bool:
     return bool(taken)
 
 
-def give_back_one(coupon_id: int) -> None:
+def give_back_one(coupon: Coupon) -> None:
+    """A revoked reward's unit back to its coupon (to its first shard when sharded)."""
+    if coupon.stock_shards:
+        stock.give_back(coupon, 0)
+        return
     db.session.execute(
         sa.update(Coupon)
-        .where(Coupon.id == coupon_id, Coupon.stock_remaining < Coupon.stock_total)
+        .where(Coupon.id == coupon.id, Coupon.stock_remaining < Coupon.stock_total)
         .values(stock_remaining=Coupon.stock_remaining + 1)
         .execution_options(synchronize_session=False)
     )

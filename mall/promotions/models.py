@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from alliance.core.db import UTCDateTime
 from alliance.core.extensions import db
 from alliance.core.models import created_at_column, updated_at_column
+from mall.vouchers.models import Voucher
 
 
 class Shape(StrEnum):
@@ -128,3 +129,8 @@ class PromotionPartner(db.Model):
     @property
     def status_label(self):
         return PARTNER_STATUS_LABELS.get(self.status, self.status)
+
+
+# A voucher's promotion (the wallet says where a chain's voucher came from and keeps a pack together),
+# attached here so that the vouchers' model knows nothing of promotions.
+Voucher.promotion = relationship(Promotion, lazy="select", viewonly=True)

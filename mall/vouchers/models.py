@@ -62,8 +62,6 @@ class Voucher(db.Model):
 
     coupon = relationship("Coupon", lazy="joined", innerjoin=True)
     user = relationship("User", lazy="select")
-    promotion = relationship("Promotion", lazy="select")
-    issued_by = relationship("Redemption", lazy="select", foreign_keys=[issued_by_redemption_id])
 
     def status_at(self, now: datetime) -> str:
         """The status as of `now`: past its validity an active voucher is expired, job or no job."""
