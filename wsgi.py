@@ -13,6 +13,7 @@ from flask_login import current_user
 import alliance.accounts.models
 import alliance.audit.models
 import alliance.branches.models
+import alliance.core.counters
 import alliance.core.idempotency
 import alliance.incentives.models
 import alliance.merchants.models
@@ -31,7 +32,7 @@ from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n, idempotency, security, web
+from alliance.core import assets, clock, http, i18n, idempotency, security, web
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -88,6 +89,7 @@ from mall.promotions import manage_views as promotion_admin_views
 from mall.promotions import views as promotions_views
 from mall.redemption import api as redemption_api
 from mall.redemption import cashback, conversions
+from mall.redemption import demo as redemption_demo
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
 from mall.reports import api as reports_api
@@ -139,7 +141,7 @@ APIS = [
     reports_api,
 ]
 
-COMMANDS = [users_cli, i18n_cli, scheduler_cli]
+COMMANDS = [users_cli, i18n_cli, scheduler_cli, assets.assets_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = [
@@ -179,6 +181,7 @@ DEMO: list = [
     funding_demo.seed,
     promotions_demo.seed,
     referrals_demo.seed,
+    redemption_demo.seed,
 ]
 
 
@@ -203,6 +206,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.register_filters(app)
     http.register(app)
     security.register(app)
+    assets.register(app)
 
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)

@@ -163,7 +163,33 @@ class ApiConventions(BasePlugin):
     def schema_helper(self, name, definition, **kwargs):
         schema = kwargs.get("schema")
         cls = schema if isinstance(schema, type) else type(schema)
-        return dict(getattr(cls, "OPENAPI", None) or {})
+        groups = getattr(cls, "ALTERNATIVES", None)
+        if not groups or "properties" not in definition:
+            return {}
+        return {"anyOf": self._alternatives(name, definition, groups)}
+
+    def _alternatives(self, name: str, definition: dict, groups) -> list[dict]:
+        """A request schema with `ALTERNATIVES = (("code",), ("qr_payload",))`: one variant per group,
+        each with that group's fields required, as separate components a generator names well."""
+        properties = definition.pop("properties")
+        required = definition.pop("required", [])
+        definition.pop("type", None)
+        definition.pop("additionalProperties", None)
+        grouped = {f for group in groups for f in group}
+        refs = []
+        for group in groups:
+            variant_name = name + "".join(operation_id(f)[:1].upper() + operation_id(f)[1:] for f in group)
+            own = {}
+            for key, prop in properties.items():
+                if key in group:
+                    own[key] = {k: v for k, v in prop.items() if k not in ("nullable", "default")}
+                elif key not in grouped:
+                    own[key] = prop
+            variant = {"type": "object", "properties": own, "required": [*group, *required]}
+            if variant_name not in self.spec.components.schemas:
+                self.spec.components.schema(variant_name, variant)
+            refs.append({"$ref": f"#/components/schemas/{variant_name}"})
+        return refs
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs.get("rule")

@@ -59,11 +59,20 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "SCHEDULER_ENABLED": _flag(os.environ.get("SCHEDULER_ENABLED"), True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "database"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "alliance:attempts:"),
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 10 minutes"),
         "REDEEM_FAILURE_LIMIT": os.environ.get("REDEEM_FAILURE_LIMIT", "20 per 10 minutes"),
+        "SIGNUP_LIMIT": os.environ.get("SIGNUP_LIMIT", "10 per hour"),
+        "API_SIGNUP_LIMIT": os.environ.get("API_SIGNUP_LIMIT", ""),
+        # How many reverse proxies in front set X-Forwarded-For (the client address counts limits).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "720")),
+        # The calendar feed's event UIDs end in this domain, whatever host a subscriber uses.
+        "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", "merchant-alliance.local"),
         "REVERSAL_WINDOW_MINUTES": int(os.environ.get("REVERSAL_WINDOW_MINUTES", "30")),
+        "STOCK_SHARDS": int(os.environ.get("STOCK_SHARDS", "8")),
+        "STOCK_SHARD_MIN": int(os.environ.get("STOCK_SHARD_MIN", "1000")),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A database that is down or hangs answers `unavailable` within seconds (API.md), never
@@ -98,8 +107,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     if env == "production" and cfg["RATELIMIT_STORAGE_URI"].startswith("memory"):
         # Each worker would count failed logins and redemptions on its own (API.md: shared counters).
         raise ConfigError(
-            "RATELIMIT_STORAGE_URI must name a store every worker shares (e.g. redis://127.0.0.1:6379) "
-            "when APP_ENV=production"
+            "RATELIMIT_STORAGE_URI must name a store every worker shares (database, the default, or "
+            "redis://127.0.0.1:6379) when APP_ENV=production"
         )
     try:
         ZoneInfo(cfg["TIMEZONE"])

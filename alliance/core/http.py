@@ -220,10 +220,18 @@ def handle_unexpected(err: Exception):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits count per address) comes from the proxies' header.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.before_request
     def _begin_unit_of_work():
-        request.environ["alliance.write_token"] = write_intent.set(request.method not in SAFE_METHODS)
+        # Every request begins deferred, POSTs included: on SQLite the write lock is taken just before
+        # the first write statement and held only until the commit (alliance.core.db).
+        request.environ["alliance.write_token"] = write_intent.set(False)
 
     @app.before_request
     def _refuse_oversized_requests():

@@ -212,7 +212,7 @@ def _csv(items: list[Coupon], now) -> Response:
                 wording.headline(c),
                 str(STATUS_LABELS.get(rules.display_status(c, now), c.status)),
                 c.stock_total,
-                c.stock_remaining,
+                c.stock_left,
                 clock.to_local(c.submitted_at).strftime("%Y-%m-%d %H:%M") if c.submitted_at else "",
             ]
         )

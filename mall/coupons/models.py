@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliance.core.db import UTCDateTime
@@ -130,7 +131,11 @@ class Coupon(db.Model):
     search_text: Mapped[str] = mapped_column(sa.String(400), default="")
 
     stock_total: Mapped[int] = mapped_column(sa.Integer)
+    # Unsharded: the exact remaining stock. Sharded (stock_shards > 0, see mall.coupons.stock): above
+    # zero exactly while some shard has stock, which is all the mall's filters ask; the number to show
+    # is `stock_left`.
     stock_remaining: Mapped[int] = mapped_column(sa.Integer)
+    stock_shards: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     per_customer_limit: Mapped[int] = mapped_column(sa.Integer, default=1)
     daily_limit: Mapped[int | None] = mapped_column(sa.Integer)
     claim_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -185,7 +190,34 @@ class Coupon(db.Model):
 
     @property
     def issued(self) -> int:
-        return self.stock_total - self.stock_remaining
+        return self.stock_total - self.stock_left
+
+
+class CouponStockShard(db.Model):
+    """A part of a large coupon's stock: claims spread over several rows instead of queueing on one."""
+
+    __tablename__ = "coupon_stock_shards"
+    __table_args__ = (sa.CheckConstraint("remaining >= 0", name="shard_not_negative"),)
+
+    coupon_id: Mapped[int] = mapped_column(sa.ForeignKey("coupons.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    remaining: Mapped[int] = mapped_column(sa.Integer)
+
+
+# The remaining stock to show, exact on every page and in the API: the sum of the shards for a sharded
+# coupon (read with the coupon, one correlated subquery per coupon row shown), else the column.
+Coupon.stock_left = orm.column_property(
+    sa.case(
+        (
+            Coupon.__table__.c.stock_shards > 0,
+            sa.select(sa.func.coalesce(sa.func.sum(CouponStockShard.remaining), 0))
+            .where(CouponStockShard.coupon_id == Coupon.__table__.c.id)
+            .correlate_except(CouponStockShard)
+            .scalar_subquery(),
+        ),
+        else_=Coupon.__table__.c.stock_remaining,
+    )
+)
 
 
 def _hhmm(minute: int) -> str:

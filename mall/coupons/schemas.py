@@ -90,7 +90,7 @@ class CouponSchema(OutSchema):
     amount_fen = fields.Integer(allow_none=True)
     gift_name = fields.String(allow_none=True)
     stock_total = fields.Integer()
-    remaining = fields.Integer(attribute="stock_remaining")
+    remaining = fields.Integer(attribute="stock_left")
     per_customer_limit = fields.Integer()
     daily_limit = fields.Integer(allow_none=True)
     claim_starts_at = LocalDateTime(allow_none=True)

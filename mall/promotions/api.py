@@ -5,7 +5,8 @@ from __future__ import annotations
 from alliance.accounts.auth import current_api_user, require_api_user
 from alliance.core import idempotency
 from alliance.core.api import api_blueprint, errors
-from mall.promotions import packs, services
+from mall.coupons.schemas import CouponSchema
+from mall.promotions import packs, services, shared
 from mall.promotions.schemas import (
     DecisionInSchema,
     MallPromotionArgs,
@@ -109,3 +110,12 @@ def claim_pack(promotion_id: int):
         return 201, PackClaimSchema().dump({"vouchers": packs.claim_pack(user, promotion_id)})
 
     return idempotency.json_once(user.id, None, work)
+
+
+@blp.route("/coupons/<int:coupon_id>/partners/<int:merchant_id>", methods=["DELETE"])
+@require_api_user("merchant")
+@blp.response(200, CouponSchema)
+@errors(blp, 401, 403, 404, 409)
+def leave_shared_coupon(coupon_id: int, merchant_id: int):
+    """A partner of a shared coupon stops accepting it at its till (that partner's owner)."""
+    return shared.leave(current_api_user(), coupon_id, merchant_id)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from alliance.accounts.models import User
 from alliance.core.extensions import db
 from alliance.notifications.services import notify, register_kind
 from mall.coupons import rules
@@ -23,6 +24,7 @@ from mall.promotions import claiming
 from mall.promotions.models import Promotion, PromotionStatus, Shape
 from mall.promotions.services import reward_coupons
 from mall.redemption.hooks import RedemptionEvent, RedemptionHook
+from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher, VoucherStatus
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def issue_chain_rewards(event: RedemptionEvent) -> None:
     redemption = event.redemption
     issued: list[Voucher] = []
     lead_name = None
+    customer = None
     for promotion in chains_for(voucher.coupon_id):
         if promotion.min_order_fen and redemption.order_amount_fen < promotion.min_order_fen:
             continue
@@ -76,14 +79,15 @@ def issue_chain_rewards(event: RedemptionEvent) -> None:
                 with db.session.begin_nested():
                     if not claiming.take_one(coupon):
                         continue  # out of stock: the till carries on, the customer gets nothing here
-                    [reward] = claiming.issue_vouchers(
-                        redemption.customer_id,
+                    customer = customer or db.session.get(User, redemption.customer_id)
+                    [reward] = vouchers.issue_vouchers(
+                        customer,
                         [coupon],
                         event.now,
                         promotion_id=promotion.id,
                         issued_by_redemption_id=redemption.id,
                     )
-            except IntegrityError:
+            except (IntegrityError, RuntimeError):
                 log.warning(
                     "chain reward of coupon %s for redemption %s not issued", coupon.id, redemption.id
                 )

@@ -15,7 +15,7 @@ from alliance.core.web import flash_error, form_errors_from, roles_required
 from alliance.merchants.constants import INDUSTRY_LABELS, Industry
 from alliance.merchants.models import Merchant
 from mall.coupons import wording
-from mall.promotions import services
+from mall.promotions import services, shared
 from mall.promotions.forms import DecisionForm, PromotionForm, ReviewForm
 from mall.promotions.models import PARTNER_STATUS_LABELS, STATUS_LABELS, PartnerStatus, PromotionStatus
 
@@ -53,6 +53,32 @@ def merchant_list():
         led=services.led_by(shop.id),
         joined=[p for p in invitations if p not in waiting],
         labels=STATUS_LABELS,
+        shared=shared.shared_with(shop.id),
+    )
+
+
+@bp.route("/merchant/shared-coupons/<int:coupon_id>/leave", methods=["POST"])
+@roles_required("merchant")
+def leave_shared(coupon_id: int):
+    """A partner stops accepting another shop's shared coupon at its till."""
+    try:
+        shared.leave(current_user, coupon_id, current_user.merchant_id)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(_("Your till no longer accepts this coupon."), "success")
+    return redirect(url_for("promotion_admin.merchant_list"))
+
+
+@bp.route("/staff/shared-coupons")
+@roles_required("staff", "admin")
+def staff_shared():
+    """Shared coupons of the branch: which partners accept each, and the redemptions each till made."""
+    items = shared.branch_shared_coupons(current_user)
+    return render_template(
+        "mall/promotions/staff_shared.html",
+        items=items,
+        counts=shared.redemptions_by_merchant([c.id for c in items]),
     )
 
 
@@ -213,7 +239,22 @@ def staff_review(promotion_id: int):
     )
 
 
+def _home_block(viewer):
+    """On the home page: staff see the promotions waiting for review, owners the invitations."""
+    if viewer is None:
+        return None
+    if viewer.role in ("staff", "admin"):
+        return render_template("mall/promotions/_home.html", staff_count=services.pending_count(viewer))
+    waiting = services.waiting_invitations(viewer)
+    if waiting:
+        return render_template("mall/promotions/_home.html", invitations=waiting)
+    return None
+
+
 def register_nav(app) -> None:
+    from mall.home.views import add_section
+
+    add_section(app, 5, _home_block)
     add_nav(
         app,
         NavItem(
@@ -237,6 +278,18 @@ def register_nav(app) -> None:
             order=31,
             badge=services.pending_count,
             prefix="/staff/promotions",
+            group=_l("Reviews"),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "promotion_admin.staff_shared",
+            _l("Shared coupons"),
+            "share",
+            frozenset({"staff", "admin"}),
+            order=32,
+            prefix="/staff/shared-coupons",
             group=_l("Reviews"),
         ),
     )

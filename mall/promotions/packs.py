@@ -27,9 +27,5 @@ def claim_pack(customer, promotion_id: int, now: datetime | None = None) -> list
         raise NotFound()
     if promotion.status != PromotionStatus.APPROVED:
         raise NotClaimable(_l("This coupon pack is not open."))
-    coupons = member_coupons(promotion)
     with claiming_inside_promotion():
-        for coupon in coupons:
-            claiming.check_claim(customer, coupon, now)
-        claiming.take_stock(customer, coupons, now)
-    return claiming.issue_vouchers(customer.id, coupons, now, promotion_id=promotion.id)
+        return claiming.claim_all(customer, member_coupons(promotion), now, promotion_id=promotion.id)

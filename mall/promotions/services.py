@@ -533,7 +533,7 @@ def own_coupons(merchant_id: int) -> list[Coupon]:
         db.session.scalars(
             sa.select(Coupon)
             .where(Coupon.merchant_id == merchant_id, Coupon.status.not_in(FINISHED))
-            .order_by(Coupon.id.desc())
+            .order_by(Coupon.channel != "mall", Coupon.id.desc())
         )
     )
 

@@ -36,8 +36,8 @@ from alliance.core.errors import (
 )
 from alliance.core.extensions import db
 from alliance.notifications.services import notify, register_kind
-from mall.coupons import rules
-from mall.coupons.models import Audience, Coupon, CouponStatus
+from mall.coupons import rules, stock
+from mall.coupons.models import Audience, Coupon
 from mall.vouchers.models import ClaimCounter, DailyClaimCounter, Voucher, VoucherStatus
 
 CODE_LENGTH = 12  # 11 random characters from 31 and a check character: about 2.5 × 10^16 codes
@@ -69,9 +69,13 @@ def qr_refresh_seconds() -> int:
 
 
 def load_coupon(coupon_id: int) -> Coupon:
-    """The coupon a claim names, with its merchant (one statement; partners load only if read)."""
-    coupon = db.session.scalar(
-        sa.select(Coupon).where(Coupon.id == coupon_id).options(orm.lazyload(Coupon.partners))
+    """The coupon a claim names, with its merchant and partners, in one statement."""
+    coupon = (
+        db.session.scalars(
+            sa.select(Coupon).where(Coupon.id == coupon_id).options(orm.joinedload(Coupon.partners))
+        )
+        .unique()
+        .first()
     )
     if coupon is None:
         raise NotFound()
@@ -138,24 +142,30 @@ def _unbump_counter(table, key: dict) -> None:
     )
 
 
-def _take_unit(coupon: Coupon, now: datetime) -> bool:
-    """One voucher's worth of stock, in one conditional statement that re-checks what must hold."""
-    return (
-        db.session.execute(
-            sa.update(Coupon)
-            .where(
-                Coupon.id == coupon.id,
-                Coupon.stock_remaining > 0,
-                Coupon.status == CouponStatus.APPROVED,
-            )
-            .values(stock_remaining=Coupon.stock_remaining - 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
+ROW = -1  # the unit came from the coupon row itself (an unsharded coupon)
 
 
-def _give_back_unit(coupon: Coupon) -> None:
+def _take_unit(customer, coupon: Coupon, now: datetime) -> int | None:
+    """One voucher's worth of stock, in one conditional statement that re-checks what must hold:
+    stock left and the coupon claimable now (status, windows, the registered claim rules), so a
+    check made on slightly older data (a per-process cache) can never let a claim through.
+    The shard taken (`ROW` for an unsharded coupon), or None when nothing could be taken."""
+    claimable = rules.claimable_clause(now, with_merchant=False)
+    if coupon.stock_shards:
+        return stock.take(coupon, customer.id, claimable)
+    taken = db.session.execute(
+        sa.update(Coupon)
+        .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, claimable)
+        .values(stock_remaining=Coupon.stock_remaining - 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return ROW if taken == 1 else None
+
+
+def _give_back_unit(coupon: Coupon, unit: int) -> None:
+    if unit != ROW:
+        stock.give_back(coupon, unit)
+        return
     db.session.execute(
         sa.update(Coupon)
         .where(Coupon.id == coupon.id)
@@ -166,17 +176,18 @@ def _give_back_unit(coupon: Coupon) -> None:
 
 def _stock_refusal(coupon: Coupon, now: datetime) -> DomainError:
     """Why the stock statement changed nothing: read the coupon afresh and say."""
-    db.session.expire(coupon, ["stock_remaining", "status"])
-    if coupon.status != CouponStatus.APPROVED:
-        return NotClaimable(_l("This offer has ended."))
-    return SoldOut()
+    db.session.refresh(coupon)
+    refusal = rules.claim_refusal(coupon, now)
+    if refusal is None or isinstance(refusal, SoldOut):
+        return SoldOut()
+    return refusal
 
 
 @dataclass
 class _Taken:
     coupon: Coupon
     counters: list[tuple[Any, dict]]
-    unit: bool = False
+    unit: int | None = None
 
 
 def _take_one(customer, coupon: Coupon, now: datetime) -> tuple[_Taken, DomainError | None]:
@@ -190,17 +201,17 @@ def _take_one(customer, coupon: Coupon, now: datetime) -> tuple[_Taken, DomainEr
         if not _bump_counter(DailyClaimCounter.__table__, day_key, coupon.daily_limit):
             return taken, LimitReached(_l("Limit %(n)s per customer per day.", n=coupon.daily_limit))
         taken.counters.append((DailyClaimCounter.__table__, day_key))
-    if not _take_unit(coupon, now):
+    taken.unit = _take_unit(customer, coupon, now)
+    if taken.unit is None:
         return taken, _stock_refusal(coupon, now)
-    taken.unit = True
     return taken, None
 
 
 def _give_back(taken: _Taken) -> None:
     for table, key in taken.counters:
         _unbump_counter(table, key)
-    if taken.unit:
-        _give_back_unit(taken.coupon)
+    if taken.unit is not None:
+        _give_back_unit(taken.coupon, taken.unit)
 
 
 def take_stock(customer, coupons: list[Coupon], now: datetime) -> None:
@@ -332,7 +343,7 @@ def wallet(user, status: str | None = None, now: datetime | None = None) -> list
 def wallet_counts(user, now: datetime | None = None) -> dict[str, int]:
     now = now or clock.now_utc()
     counts = {}
-    for status in VoucherStatus:
+    for status in (VoucherStatus.ACTIVE, VoucherStatus.REDEEMED, VoucherStatus.EXPIRED):
         counts[status.value] = int(
             db.session.scalar(
                 sa.select(sa.func.count(Voucher.id)).where(
@@ -385,13 +396,17 @@ def get_own(user, voucher_id: int) -> Voucher:
 # ---------------------------------------------------------------------------------------------------
 
 
+# A voucher read at a till comes with its coupon (joined); the partners load only for a partner's till.
+_AT_TILL = (orm.defaultload(Voucher.coupon).lazyload(Coupon.partners),)
+
+
 def find_by_code(text: str) -> Voucher | None:
     """The voucher a typed code names, or None. A code with a wrong check character never reaches
     the database."""
     code = codes.normalise(text)
     if not codes.is_well_formed(code, CODE_LENGTH):
         return None
-    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code))
+    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code).options(*_AT_TILL))
 
 
 def qr_payload(voucher: Voucher, now: datetime | None = None) -> str:
@@ -423,7 +438,7 @@ def voucher_from_payload(payload: str, now: datetime | None = None) -> Voucher:
         raise InvalidCode(
             _l("This QR code is out of date. Ask the customer to refresh it, or type the code.")
         )
-    voucher = db.session.get(Voucher, data["v"])
+    voucher = db.session.get(Voucher, data["v"], options=_AT_TILL)
     if voucher is None:
         raise ForgedPayload()
     return voucher

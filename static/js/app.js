@@ -1,6 +1,6 @@
 // Every page: the few behaviours that used to be inline handlers, so the Content-Security-Policy can refuse
 // inline script. A filter that submits on change, a question before a destructive form, a link field that
-// selects itself.
+// selects itself, a print button, a page that prints itself once loaded.
 (function () {
   document.addEventListener('change', function (event) {
     var field = event.target;
@@ -17,5 +17,12 @@
     if (field && field.matches && field.matches('[data-select-on-click]')) field.select();
   }
   document.addEventListener('click', selectAll);
+  document.addEventListener('click', function (event) {
+    var button = event.target && event.target.closest ? event.target.closest('[data-print]') : null;
+    if (button) window.print();
+  });
+  window.addEventListener('load', function () {
+    if (document.querySelector('[data-print-on-load]')) window.print();
+  });
   document.addEventListener('focusin', selectAll);
 })();

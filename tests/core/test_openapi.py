@@ -164,7 +164,13 @@ def test_files_optional_bodies_alternatives_dates_and_paging_are_described_right
         assert paths[path]["post"]["requestBody"]["required"] is False
     assert "requestBody" not in paths["/api/v1/mall/coupons/{coupon_id}/claims"]["post"]
     redemption_in = spec["components"]["schemas"]["RedemptionIn"]
-    assert redemption_in["anyOf"] == [{"required": ["code"]}, {"required": ["qr_payload"]}]
+    assert redemption_in["anyOf"] == [
+        {"$ref": "#/components/schemas/RedemptionInCode"},
+        {"$ref": "#/components/schemas/RedemptionInQrPayload"},
+        {"$ref": "#/components/schemas/RedemptionInCustomerCode"},
+    ]
+    code = spec["components"]["schemas"]["RedemptionInCode"]
+    assert code["required"] == ["code", "order_amount_fen"] and "qr_payload" not in code["properties"]
     params = {p["name"]: p for p in paths["/api/v1/programme/calendar"]["get"]["parameters"]}
     assert params["from"]["schema"]["format"] == "date" and params["to"]["schema"]["format"] == "date"
     listing = paths["/api/v1/merchants/{merchant_id}/redemptions"]["get"]

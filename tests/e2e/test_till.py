@@ -49,12 +49,14 @@ def test_a_clerk_redeems_in_three_actions_in_under_three_seconds(live_server, pa
     page.keyboard.press("Enter")
     actions += 1
     page.locator("#voucher.ok").wait_for()
+    marks = {"recognised": time.monotonic() - started}
     assert page.locator("#voucher-title").inner_text() == "午市满100减20"
     assert page.evaluate("document.activeElement.id") == "amount"
     page.keyboard.type("128.50")  # 2: the amount
     actions += 1
-    page.wait_for_function("document.getElementById('payable').textContent === '¥108.50'")
+    page.wait_for_function("() => document.getElementById('payable').textContent === '¥108.50'")
     assert page.locator("#discount").inner_text() == "-¥20.00"
+    marks["quoted"] = time.monotonic() - started
     with page.expect_navigation():
         page.click("#confirm")  # 3: 确认核销
     actions += 1
@@ -64,7 +66,8 @@ def test_a_clerk_redeems_in_three_actions_in_under_three_seconds(live_server, pa
     assert actions == 3
     assert len(navigations) == 2 and navigations[0] == base + "/till" and "/till/receipts/" in navigations[1]
     assert page.locator("#receipt-payable").inner_text() == "¥108.50"
-    print(f"till: opening to receipt {elapsed:.2f} s")
+    marks = " · ".join(f"{k} {v:.2f} s" for k, v in marks.items())
+    print(f"till: opening to receipt {elapsed:.2f} s ({marks})")
     assert elapsed < TILL_BUDGET_SECONDS, f"opening the till to the receipt took {elapsed:.2f} s"
 
     # A typed code is recognised as soon as it is complete; the figures follow each keystroke.
@@ -73,10 +76,12 @@ def test_a_clerk_redeems_in_three_actions_in_under_three_seconds(live_server, pa
     page.keyboard.type(typed.code.lower())
     page.locator("#voucher.ok").wait_for()
     page.fill("#amount", "99")
-    page.wait_for_function("document.getElementById('amount-error').textContent.indexOf('¥100.00') >= 0")
+    page.wait_for_function(
+        "() => document.getElementById('amount-error').textContent.indexOf('¥100.00') >= 0"
+    )
     assert page.locator("#confirm").is_disabled()
     page.fill("#amount", "150")
-    page.wait_for_function("document.getElementById('payable').textContent === '¥130.00'")
+    page.wait_for_function("() => document.getElementById('payable').textContent === '¥130.00'")
     assert page.locator("#confirm").is_enabled()
     screenshot(page, "till-1-one-screen", full_page=False)
 
@@ -86,7 +91,9 @@ def test_a_clerk_redeems_in_three_actions_in_under_three_seconds(live_server, pa
     assert "输错" in page.locator("#voucher-error").inner_text()
     page.fill("#code", voucher.code)
     page.locator("#voucher.no").wait_for()
-    page.wait_for_function("document.getElementById('voucher-error').textContent.indexOf('已被使用') >= 0")
+    page.wait_for_function(
+        "() => document.getElementById('voucher-error').textContent.indexOf('已被使用') >= 0"
+    )
     assert page.locator("#confirm").is_disabled()
     screenshot(page, "till-2-refused", full_page=False)
 
@@ -98,7 +105,7 @@ def test_reversal_shows_the_minutes_left_and_offers_reasons(live_server, page):
     page.fill("#code", voucher.code)
     page.locator("#voucher.ok").wait_for()
     page.fill("#amount", "120")
-    page.wait_for_function("document.getElementById('payable').textContent === '¥100.00'")
+    page.wait_for_function("() => document.getElementById('payable').textContent === '¥100.00'")
     with page.expect_navigation():
         page.keyboard.press("Enter")  # Enter in the amount field confirms, as the keypad's 前往 key does
     page.locator("#receipt").wait_for()

@@ -46,8 +46,8 @@ def state(db):
 def test_the_demo_funds_a_coupon_redeems_it_and_confirms_last_month(db, demo):
     budget = db.session.scalar(sa.select(Budget).where(Budget.name == funding_demo.BUDGET_NAME))
     reservation = db.session.scalar(sa.select(Reservation).where(Reservation.budget_id == budget.id))
-    assert reservation.per_voucher_fen == 1500 and reservation.spent_fen == 8 * 1500
-    assert (budget.reserved_fen, budget.spent_fen) == (200 * 1500 - 8 * 1500, 8 * 1500)
+    assert reservation.per_voucher_fen == 1500 and reservation.spent_fen == 11 * 1500
+    assert (budget.reserved_fen, budget.spent_fen) == (200 * 1500 - 11 * 1500, 11 * 1500)
     november = db.session.scalar(
         sa.select(Statement).where(
             Statement.merchant_id == demo["owner1"].merchant_id, Statement.month == "2026-11"
@@ -67,10 +67,12 @@ def test_the_budget_page_draws_its_burn_down_with_the_numbers(client, db, demo):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert '<svg class="burn-down"' in html and 'class="left"' in html
-    assert "¥4,880.00" in html  # left on Dec 9: ¥5,000 less 8 × ¥15
+    assert "¥4,835.00" in html  # left on Dec 9: ¥5,000 less 11 × ¥15
     assert "满100减30 · 银行补贴一半" in html
     listing = client.get("/staff/funding/budgets").get_data(as_text=True)
-    assert funding_demo.BUDGET_NAME in listing and "¥2,880.00" in listing  # available
+    assert (
+        funding_demo.BUDGET_NAME in listing and "¥2,000.00" in listing
+    )  # available: ¥5,000 less ¥3,000 reserved
 
 
 def test_the_staff_month_overview_and_its_exports(client, db, demo):
@@ -127,7 +129,7 @@ def test_the_merchant_sees_its_statement_and_staff_confirm_and_mark_paid(client,
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "¥90.00" in html and "已确认" in html
     this_month = client.get("/merchant/statements").get_data(as_text=True)
-    assert "¥30.00" in this_month  # two redemptions on Dec 1, ¥15.00 each
+    assert "¥75.00" in this_month  # five redemptions this month, ¥15.00 each
     client.get("/logout")
     staff_client = client.application.test_client()
     factories.login(staff_client, demo["staff"], "demo12345")
@@ -149,3 +151,32 @@ def test_funding_pages_are_for_their_audience(client, db, demo):
     factories.login(client, demo["owner1"], "demo12345")
     assert client.get("/staff/funding/budgets").status_code == 403
     assert client.get("/staff/funding/settlements").status_code == 403
+
+
+def test_staff_fund_a_coupon_from_the_review_page(client, db):
+    clock.freeze(mf.at("2026-12-02 10:00"))
+    shop = mf.merchant()
+    mf.owner(shop)
+    staff = mf.staff_for(shop)
+    budget = ff.budget(staff, 10000, name="十二月补贴")
+    big = ff.pending(shop, stock_total=100)  # would need ¥1,000.00
+    small = ff.pending(shop, stock_total=5)
+    db.session.commit()
+    factories.login(client, staff)
+    page = client.get(f"/staff/coupons/{big.id}").get_data(as_text=True)
+    assert "十二月补贴" in page and 'name="bank_share_percent"' in page
+    refused = client.post(
+        f"/staff/coupons/{big.id}",
+        data={"budget_id": budget.id, "bank_share_percent": 50, "approve": "1"},
+        follow_redirects=True,
+    )
+    assert "预算余额不足" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(big), big.id).status == "pending_review"
+    done = client.post(
+        f"/staff/coupons/{small.id}", data={"budget_id": budget.id, "bank_share_percent": 50, "approve": "1"}
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(small), small.id).budget_id == budget.id
+    assert db.session.get(Budget, budget.id).reserved_fen == 5000

@@ -37,7 +37,7 @@ def apply():
         if prospect and request.method == "GET"
         else None
     )
-    form.district_id.choices = district_choices(with_branch=True)
+    form.district_id.choices = [("", _("Choose…")), *district_choices(with_branch=True)]
     if request.method == "GET" and request.args.get("ref"):
         form.referral_code.data = request.args["ref"][:16]
     if form.validate_on_submit():
@@ -58,6 +58,12 @@ def apply():
                 prospect=prospect,
                 actor=actor if staff_filling else None,
                 referral_code=form.referral_code.data,
+                legal_name=form.legal_name.data,
+                credit_code=form.credit_code.data,
+                contact_name=form.contact_name.data,
+                contact_mobile=form.contact_mobile.data,
+                licence=form.licence.data.stream if form.licence.data else None,
+                complete=True,
             )
             if form.logo.data:
                 profiles.save_logo(owner, merchant.id, form.logo.data.stream, form.logo.data.filename)
