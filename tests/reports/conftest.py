@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-import wsgi  # noqa: F401  (every model mapped before the services below build their queries)
 from alliance.core import clock
 from alliance.core.extensions import db
 from mall.redemption import services as redemption

@@ -8,7 +8,6 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
-import wsgi  # noqa: F401  (every model mapped before the services below build their queries)
 from alliance.core import clock
 from alliance.core.extensions import db
 from alliance.merchants.models import MerchantCare, MerchantFigures
