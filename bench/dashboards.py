@@ -310,7 +310,8 @@ def main() -> None:
         timed("roll-up of one day (the nightly run)", lambda: (jobs.roll_day(yesterday), db.session.commit()))
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
-                conn.execute(sa.text("ANALYZE"))
+                conn.execute(sa.text("ANALYZE"))  # statistics, as autovacuum would gather them
+                conn.commit()
         else:
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")

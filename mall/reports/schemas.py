@@ -57,7 +57,7 @@ class ReportCouponSchema(BaseSchema):
 
 
 class MerchantReportSchema(BaseSchema):
-    merchant_id = fields.Function(lambda r: r["merchant"].id, required=True)
+    merchant_id = fields.Integer(required=True)
     from_ = fields.Date(data_key="from", attribute="from", required=True)
     to = fields.Date(required=True)
     group = fields.String(required=True)
@@ -111,7 +111,7 @@ class ReportBudgetSchema(BaseSchema):
 
 
 class BranchReportSchema(BaseSchema):
-    branch_id = fields.Function(lambda r: r["branch"].id, required=True)
+    branch_id = fields.Integer(required=True)
     from_ = fields.Date(data_key="from", attribute="from", required=True)
     to = fields.Date(required=True)
     group = fields.String(required=True)

@@ -23,7 +23,7 @@ from alliance.referrals.models import Referral, ReferralStatus
 from mall.coupons import services as coupon_services
 from mall.coupons.models import Coupon
 from mall.funding.models import Budget
-from mall.programme.constants import EntryKind, EntryStatus
+from mall.programme.constants import CAMPAIGN_KINDS, EntryKind, EntryStatus
 from mall.programme.models import ProgrammeEntry
 from mall.redemption.models import Redemption
 from mall.reports import figures
@@ -150,6 +150,7 @@ def merchant_report(
     )
     return {
         "merchant": merchant,
+        "merchant_id": merchant.id,
         "from": first,
         "to": last,
         "group": group,
@@ -438,6 +439,23 @@ def _effect_entries(branch_id: int, today: date) -> list:
     )
 
 
+def campaign_entries(branch_id: int) -> list:
+    """The branch's published campaigns (theme, festival, daily deal, community event), newest first:
+    the programme-entry filter's choices (id and title only)."""
+    return list(
+        db.session.execute(
+            sa.select(ProgrammeEntry.id, ProgrammeEntry.title)
+            .where(
+                ProgrammeEntry.branch_id == branch_id,
+                ProgrammeEntry.kind.in_(CAMPAIGN_KINDS),
+                ProgrammeEntry.status == EntryStatus.PUBLISHED,
+            )
+            .order_by(ProgrammeEntry.dtstart.desc())
+            .limit(100)
+        )
+    )
+
+
 def _entry_days(entry, today: date) -> tuple[date, date]:
     first = clock.to_local(entry.dtstart).date()
     last = clock.to_local(entry.dtend - timedelta(microseconds=1)).date()
@@ -647,6 +665,7 @@ def branch_report(
         daily = {}
     return {
         "branch": branch,
+        "branch_id": branch.id,
         "from": first,
         "to": last,
         "group": group,

@@ -38,6 +38,7 @@ class Table:
     columns: list[Column]
     rows: list[list] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)  # per row, the first cell's link (pages only)
+    page_rows: int | None = None  # a page shows the first rows only; the downloads hold them all
 
     def shown(self, value, column: Column) -> str:
         """A cell as the page shows it."""
@@ -263,6 +264,7 @@ def branch_tables(board: dict, profile_url) -> list[Table]:
             Column(_l("Last redemption"), WHEN),
         ],
     )
+    dormant.page_rows = 50
     for m in board["dormant"]:
         dormant.rows.append(
             [m["name"], m["district"], m["account_manager"], m["days_since"], m["last_redeemed_at"]]
@@ -279,6 +281,7 @@ def branch_tables(board: dict, profile_url) -> list[Table]:
             Column(_l("Change %"), PERCENT),
         ],
     )
+    activation.page_rows = 30
     for row in board["activation"]["rows"]:
         activation.rows.append(
             [row["name"], row["count"], row["previous"], row["change"], row["change_percent"]]

@@ -14,8 +14,6 @@ from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import roles_required
 from alliance.merchants.constants import INDUSTRY_LABELS, TIERS
 from alliance.merchants.views.common import branch_scope, district_choices
-from mall.programme import services as programme
-from mall.programme.constants import CAMPAIGN_KINDS
 from mall.reports import charts, services, tables
 from mall.reports.figures import Scope
 
@@ -148,9 +146,7 @@ def staff_home():
         else None
     )
     branch_id = board["branch"].id
-    entries = [
-        e for e in programme.list_entries(current_user, branch_id=branch_id) if e.kind in CAMPAIGN_KINDS
-    ]
+    entries = services.campaign_entries(branch_id)
     return render_template(
         "mall/reports/staff_home.html",
         board=board,

@@ -100,7 +100,7 @@ def test_merchant_dashboard_shows_todays_figures_with_charts(client, rolled):
     assert summary["今天"][1:3] == ["1", "2"] and summary["今天"][4] == "¥40.00"
     assert summary["本月"][1:3] == ["4", "3"] and summary["本月"][3] == "75.0%"
     assert tables["coupons"][1][:3] == ["满100减20", "4", "3"]
-    assert tables["summary"][0][:3] == ["期间", "领取", "核销笔数"]
+    assert tables["summary"][0][:3] == ["时段", "领取", "核销笔数"]
 
 
 @pytest.mark.parametrize("name", ["summary", "days", "coupons"])
