@@ -14,6 +14,10 @@ from alliance.core.db import write_intent
 from tests import databases, openapi_check
 from tests.live import browser, live_server, page  # noqa: F401  (fixtures)
 
+os.environ.setdefault("APP_ENV", "testing")
+# Every model mapped before a test module imports a service that builds loader options at import.
+import wsgi  # noqa: F401
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 
 from alliance.accounts import services
 from alliance.accounts.auth import current_api_user, require_api_user
@@ -24,10 +24,12 @@ blp = api_blueprint("accounts_api", __name__, "Registration, tokens and users")
 @blp.doc(security=[])
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserBriefSchema)
-@errors(blp, 400, 409, 422)
+@errors(blp, 400, 409, 422, 429)
 def register_customer(data):
     """Register a customer account."""
-    return services.register_customer(**data)
+    return services.register_customer(
+        **data, signup_from=request.remote_addr or "-", signup_kind="api_signup"
+    )
 
 
 @blp.route("/auth/tokens", methods=["POST"])
@@ -37,7 +39,7 @@ def register_customer(data):
 @errors(blp, 400, 401, 422, 429)
 def create_token(data):
     """Sign in: exchange a username and password for a bearer token."""
-    user = services.authenticate(data["username"], data["password"])
+    user = services.authenticate(data["username"], data["password"], request.remote_addr)
     raw, token = services.issue_token(user, label="api")
     return {"token": raw, "expires_at": token.expires_at, "user": user}
 

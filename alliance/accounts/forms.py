@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from alliance.core.forms import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     remember = BooleanField(_l("Keep me signed in"))
@@ -16,7 +17,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(min=3, max=64)],
@@ -37,13 +38,13 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=32)])
     submit = SubmitField(_l("Save"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(
@@ -53,7 +54,7 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=128)])
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
@@ -66,7 +67,7 @@ class UserCreateForm(FlaskForm):
     submit = SubmitField(_l("Create the account"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that changes something: carries only the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))

@@ -51,9 +51,15 @@ class User(UserMixin, db.Model):
     # Every customer has a code to give to friends (MGM 转介绍); referred_by records who brought them.
     referral_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Part of every session's and remember-me cookie's user id: raising it (logout, a new
+    # password, deactivation) ends every existing session of the user at their next request.
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = created_at_column()
 
     branch = relationship("Branch", lazy="joined")
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember-me cookie carry
+        return f"{self.id}:{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot stay signed in

@@ -16,8 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from alliance.accounts.models import ApiToken, Role, User
 from alliance.audit.services import record
 from alliance.core import clock, codes
-from alliance.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from alliance.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from alliance.core.extensions import attempts, db
+from alliance.referrals import services as referrals
 
 USERNAME_EXTRA = set("-_.@")
 PASSWORD_MIN = 8
@@ -110,17 +111,29 @@ def register_customer(
     display_name: str | None = None,
     phone: str | None = None,
     referral_code: str | None = None,
+    *,
+    signup_from: str | None = None,
+    signup_kind: str = "signup",
 ) -> User:
-    """A customer signs themselves up, optionally with a friend's referral code."""
+    """A customer signs themselves up, optionally with a friend's referral code.
+
+    `signup_from` (a client address) counts the sign-up against that address's limit
+    (SIGNUP_LIMIT for pages, API_SIGNUP_LIMIT for the API); a refused sign-up is not counted."""
+    attempt = attempts.attempt(signup_kind, signup_from) if signup_from else None
+    try:
+        return _register_customer(username, password, display_name, phone, referral_code)
+    except DomainError:
+        if attempt is not None:
+            attempt.forgive()
+        raise
+
+
+def _register_customer(username, password, display_name, phone, referral_code) -> User:
     username = (username or "").strip()
     _check_new_account(username, password)
     display_name = _clean_optional(display_name, 64, "display_name")
     phone = _clean_phone(phone)
-    referrer = None
-    if referral_code:
-        referrer = user_by_referral_code(referral_code)
-        if referrer is None:
-            raise ValidationFailed({"referral_code": [_l("This referral code is not known.")]})
+    referrer = referrals.check_code(referral_code, phone)
     _ensure_username_free(username)
     user = _add_user(
         User(
@@ -133,6 +146,7 @@ def register_customer(
             referred_by_id=referrer.id if referrer else None,
         )
     )
+    referrals.record_referral(referrer, user)
     record(user, "user.register", user, data={"referred_by": referrer.id if referrer else None})
     return user
 
@@ -188,7 +202,7 @@ def create_user(
             merchant_id=merchant_id if role in (Role.CLERK, Role.MERCHANT) else None,
             display_name=_clean_optional(display_name, 64, "display_name"),
             phone=_clean_phone(phone),
-            referral_code=_new_referral_code() if role == Role.CUSTOMER else None,
+            referral_code=_new_referral_code() if role in (Role.CUSTOMER, Role.MERCHANT) else None,
         )
     )
     record(
@@ -197,10 +211,11 @@ def create_user(
     return user
 
 
-def authenticate(username: str, password: str) -> User:
-    """The user whose password this is. Failed attempts are limited per username (API.md)."""
-    key = (username or "").strip().lower()
-    attempts.check("login", key)
+def authenticate(username: str, password: str, client_address: str | None = None) -> User:
+    """The user whose password this is. Failed attempts are limited per username and client
+    address (API.md): a guesser elsewhere never locks the real owner out."""
+    key = f"{(username or '').strip().lower()}|{client_address or '-'}"
+    attempt = attempts.attempt("login", key)  # counted first: check and count are one step
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
@@ -208,8 +223,8 @@ def authenticate(username: str, password: str) -> User:
     else:
         ok = check_password_hash(user.password_hash, password or "") and user.is_active
     if not ok:
-        attempts.fail("login", key)
         raise Unauthorized(_l("Wrong username or password."))
+    attempt.forgive()
     return user
 
 
@@ -220,7 +235,15 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed({"new_password": errs})
     user.password_hash = hash_password(new)
     revoke_all_tokens(user)
+    end_sessions(user)
     record(user, "user.password_change", user)
+
+
+def end_sessions(user: User) -> None:
+    """Every existing web session and remember-me cookie of the user stops signing in."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
+    db.session.refresh(user, ["session_version"])
 
 
 def update_profile(user: User, display_name: str | None, phone: str | None) -> User:
@@ -239,6 +262,7 @@ def set_active(actor, user: User, active: bool, reason: str | None = None) -> Us
     user.active = active
     if not active:
         revoke_all_tokens(user)
+        end_sessions(user)
     record(actor, "user.enable" if active else "user.disable", user, reason=reason)
     return user
 

@@ -34,18 +34,32 @@ from alliance.core.extensions import db, login_manager
 from alliance.core.i18n import LANG_COOKIE
 from alliance.core.nav import NavItem, add_nav, items_for
 from alliance.core.web import flash_error, form_errors_from, roles_required, safe_next
+from alliance.referrals import views as referral_views
 
 bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    if not user_id.isdigit():
+    """The session's user, while the session's version is still the user's (see end_sessions)."""
+    ident, _, version = (user_id or "").partition(":")
+    if not (
+        ident.isascii() and ident.isdigit() and len(ident) <= 10 and version.isascii() and version.isdigit()
+    ):
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(ident))
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def home_for(user) -> str:
+    """Where a person lands after signing in: the first feature that names a page for them (see
+    `app.extensions["alliance.landing"]`), else the home page."""
+    for landing in current_app.extensions.get("alliance.landing", []):
+        target = landing(user)
+        if target:
+            return target
     return url_for("site.index")
 
 
@@ -54,11 +68,13 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm(next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr)
         except RateLimited as err:
             flash_error(err)
+            status = 429
         except DomainError:
             db.session.rollback()
             form.password.errors = [_("Wrong username or password.")]
@@ -66,13 +82,15 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(safe_next(form.next.data, home_for(user)))
-    return render_template("alliance/accounts/login.html", form=form)
+    return render_template("alliance/accounts/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_sessions(current_user)  # every device's session and remember-me cookie
         logout_user()
         flash(_("You have signed out."), "info")
     return redirect(url_for("site.index"))
@@ -83,6 +101,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("site.index"))
     form = RegisterForm(referral_code=request.args.get("ref", ""))
+    status = 200
     if form.validate_on_submit():
         try:
             user = services.register_customer(
@@ -91,7 +110,11 @@ def register():
                 display_name=form.display_name.data,
                 phone=form.phone.data,
                 referral_code=form.referral_code.data,
+                signup_from=request.remote_addr or "-",
             )
+        except RateLimited as err:
+            flash_error(err)
+            status = 429
         except Conflict as err:
             db.session.rollback()
             form.username.errors = [str(err.message)]
@@ -101,7 +124,9 @@ def register():
             login_user(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("site.index"))
-    return render_template("alliance/accounts/register.html", form=form)
+    if status == 200 and form.referral_code.errors:
+        status = 422  # a refused referral code answers 422, as the API does
+    return render_template("alliance/accounts/register.html", form=form), status
 
 
 @bp.route("/account")
@@ -114,6 +139,7 @@ def account():
         tokens=services.list_tokens(current_user),
         confirm_form=ConfirmForm(),
         shortcuts=items_for(current_user, "account"),
+        referral_card=referral_views.account_card(current_user),
     )
 
 
@@ -148,6 +174,10 @@ def change_password():
         except DomainError as err:
             form_errors_from(err, form)
         else:
+            # Every other session ended with the old password; this one carries on, renewed.
+            login_user(
+                current_user._get_current_object(), remember=bool(request.cookies.get("remember_token"))
+            )
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.account"))
     return render_template(
@@ -180,7 +210,14 @@ def set_language():
     target = safe_next(request.form.get("next"), url_for("site.index"))
     response = make_response(redirect(target))
     if form.validate_on_submit() and lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
     return response
 
 

@@ -59,16 +59,27 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "SCHEDULER_ENABLED": _flag(os.environ.get("SCHEDULER_ENABLED"), True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "database"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "alliance:attempts:"),
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 10 minutes"),
         "REDEEM_FAILURE_LIMIT": os.environ.get("REDEEM_FAILURE_LIMIT", "20 per 10 minutes"),
+        "SIGNUP_LIMIT": os.environ.get("SIGNUP_LIMIT", "10 per hour"),
+        "API_SIGNUP_LIMIT": os.environ.get("API_SIGNUP_LIMIT", ""),
+        # How many reverse proxies in front set X-Forwarded-For (the client address counts limits).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "720")),
         # The calendar feed's event UIDs end in this domain, whatever host a subscriber uses.
         "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", "merchant-alliance.local"),
         "REVERSAL_WINDOW_MINUTES": int(os.environ.get("REVERSAL_WINDOW_MINUTES", "30")),
+        "STOCK_SHARDS": int(os.environ.get("STOCK_SHARDS", "8")),
+        "STOCK_SHARD_MIN": int(os.environ.get("STOCK_SHARD_MIN", "1000")),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database that is down or hangs answers `unavailable` within seconds (API.md), never
+        # holds a worker until gunicorn kills it: see engine_options().
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "DATABASE_STATEMENT_TIMEOUT_MS": int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "8000")),
+        "DATABASE_POOL_TIMEOUT": int(os.environ.get("DATABASE_POOL_TIMEOUT", "3")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -90,13 +101,14 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(cfg))
     if "SECRET_KEY" not in cfg:
         cfg["SECRET_KEY"] = _secret_key(instance, env)
     if env == "production" and cfg["RATELIMIT_STORAGE_URI"].startswith("memory"):
         # Each worker would count failed logins and redemptions on its own (API.md: shared counters).
         raise ConfigError(
-            "RATELIMIT_STORAGE_URI must name a store every worker shares (e.g. redis://127.0.0.1:6379) "
-            "when APP_ENV=production"
+            "RATELIMIT_STORAGE_URI must name a store every worker shares (database, the default, or "
+            "redis://127.0.0.1:6379) when APP_ENV=production"
         )
     try:
         ZoneInfo(cfg["TIMEZONE"])
@@ -105,6 +117,24 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["TIMEZONE"]
     cfg["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in translation_directories())
     return cfg
+
+
+def engine_options(cfg: dict) -> dict:
+    """Connect, statement and pool timeouts, so that a database that does not answer costs a request
+    seconds, not the worker. PostgreSQL: libpq's connect_timeout and TCP keepalives, and a
+    server-side statement_timeout; every database: how long a request waits for a pooled connection."""
+    options: dict = {"pool_pre_ping": True, "pool_timeout": cfg["DATABASE_POOL_TIMEOUT"]}
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": max(2, cfg["DATABASE_CONNECT_TIMEOUT"]),
+            "options": f"-c statement_timeout={cfg['DATABASE_STATEMENT_TIMEOUT_MS']}",
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 3,
+            "keepalives_count": 3,
+            "tcp_user_timeout": cfg["DATABASE_CONNECT_TIMEOUT"] * 1000 + 2000,
+        }
+    return options
 
 
 def translation_directories() -> list[Path]:

@@ -9,7 +9,7 @@ import logging
 import re
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 from alliance.core.db import write_intent
 from alliance.core.errors import DomainError, error_body
 from alliance.core.extensions import db
+from alliance.core.text import bad_fields
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +33,41 @@ HTTP_CODES = {
     405: ("method_not_allowed", _l("This method is not allowed here.")),
     409: ("conflict", _l("This clashes with something that already exists.")),
     413: ("payload_too_large", _l("The upload is too large.")),
+    414: ("uri_too_long", _l("The address is too long.")),
     415: ("bad_request", _l("The request could not be understood.")),
     422: ("validation_error", _l("Some fields are not valid.")),
     429: ("rate_limited", _l("Too many attempts. Please wait a few minutes and try again.")),
+    431: ("headers_too_large", _l("The request's headers are too large.")),
     500: ("internal_error", _l("Something went wrong on our side. Nothing was changed.")),
+    503: ("unavailable", _l("The service is busy right now. Please try again in a moment.")),
 }
+
+# Errors that mean the database is down, refused us, dropped the connection or is too slow: the
+# request did not happen and is safe to retry (503 `unavailable`), not a bug of ours (500).
+DATABASE_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.TimeoutError, sa.exc.InterfaceError)
+RETRY_AFTER_SECONDS = "5"
+
+
+# The largest request line and headers the application answers; gunicorn.conf.py sets gunicorn's
+# own limits above these, so an oversized request gets the application's answer (JSON under /api)
+# rather than gunicorn's plain-text one.
+MAX_URI_BYTES = 4096
+MAX_HEADER_BYTES = 8192
+MAX_HEADERS_TOTAL_BYTES = 32768
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:id>` in every route: a number beyond the ids' 32-bit range matches no route (404)."""
+    """`<int:id>` in every route: a number beyond the ids' 32-bit range matches no route (404).
+
+    The range lives in the pattern itself: a number that matched the pattern and failed the range
+    check afterwards would make werkzeug answer 405 for methods that other rules of the path allow.
+    """
+
+    # 0 .. 2147483647, digit by digit, with no leading zeros beyond a plain "0".
+    regex = (
+        r"(?:[1-9]\d{0,8}|0|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+        r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])"
+    )
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
@@ -110,8 +137,40 @@ def _html_error(status: int, message) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def _rollback() -> None:
+    """Undo the unit of work; on a connection that is already gone there is nothing to undo."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.debug("rollback failed on a dead connection", exc_info=True)
+
+
+def unavailable_response():
+    """503 `unavailable`: JSON under /api (and /healthz), a "busy, try again" page elsewhere.
+
+    Nothing here touches the database: the page is drawn for an anonymous visitor."""
+    code, message = HTTP_CODES[503]
+    if is_api_request() or request.path == "/healthz":
+        response = jsonify(error_body(code, _translate(message)))
+        response.status_code = 503
+    else:
+        from flask import g
+        from flask_login import AnonymousUserMixin
+
+        g._login_user = AnonymousUserMixin()
+        response = make_response(*_html_error(503, message))
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def handle_database_unavailable(err: Exception):
+    _rollback()
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
+    return unavailable_response()
+
+
 def handle_domain_error(err: DomainError):
-    db.session.rollback()
+    _rollback()
     if is_api_request():
         body = err.to_dict()
         body["error"]["message"] = _translate(err.message)
@@ -122,7 +181,7 @@ def handle_domain_error(err: DomainError):
 
 
 def handle_http_exception(err: HTTPException):
-    db.session.rollback()
+    _rollback()
     status = err.code or 500
     code, message = HTTP_CODES.get(status, ("error", err.name))
     if is_api_request():
@@ -143,7 +202,7 @@ def handle_http_exception(err: HTTPException):
 
 def handle_number_overflow(err: OverflowError):
     """A number too large for the database (an id nobody has) came in: nothing matches it."""
-    db.session.rollback()
+    _rollback()
     code, message = HTTP_CODES[404]
     if is_api_request():
         return jsonify(error_body(code, _translate(message))), 404
@@ -151,7 +210,7 @@ def handle_number_overflow(err: OverflowError):
 
 
 def handle_unexpected(err: Exception):
-    db.session.rollback()
+    _rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
     code, message = HTTP_CODES[500]
     if is_api_request():
@@ -161,28 +220,63 @@ def handle_unexpected(err: Exception):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits count per address) comes from the proxies' header.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.before_request
     def _begin_unit_of_work():
-        request.environ["alliance.write_token"] = write_intent.set(request.method not in SAFE_METHODS)
+        # Every request begins deferred, POSTs included: on SQLite the write lock is taken just before
+        # the first write statement and held only until the commit (alliance.core.db).
+        request.environ["alliance.write_token"] = write_intent.set(False)
+
+    @app.before_request
+    def _refuse_oversized_requests():
+        uri = request.environ.get("RAW_URI") or request.full_path
+        if len(uri.encode("latin-1", "replace")) > MAX_URI_BYTES:
+            abort(414)
+        sizes = [len(k) + len(v) for k, v in request.headers.items()]
+        if sizes and (max(sizes) > MAX_HEADER_BYTES or sum(sizes) > MAX_HEADERS_TOTAL_BYTES):
+            abort(431)
+
+    @app.before_request
+    def _refuse_control_characters_in_query():
+        """Query strings refuse NUL and the like on every path, before any view reads them."""
+        fields = bad_fields((k, request.args.getlist(k)) for k in request.args)
+        if fields:
+            message = HTTP_CODES[422][1]
+            if is_api_request():
+                body = error_body(
+                    "validation_error",
+                    _translate(message),
+                    {k: [str(m) for m in v] for k, v in fields.items()},
+                )
+                return jsonify(body), 422
+            return _html_error(422, " ".join(str(m) for v in fields.values() for m in v))
+        return None
 
     @app.after_request
     def _commit(response):
         # One commit per request: services flush, the request boundary commits.
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DATABASE_UNAVAILABLE as err:
+                # The connection went away at the last step: the client may retry (idempotently).
+                response = handle_database_unavailable(err)
         else:
-            db.session.rollback()
+            _rollback()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.path.startswith("/api/v1/docs"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @app.teardown_request
     def _end_unit_of_work(exc):
         if exc is not None:
-            db.session.rollback()
+            _rollback()
         token = request.environ.pop("alliance.write_token", None)
         if token is not None:
             write_intent.reset(token)
@@ -196,4 +290,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OverflowError, handle_number_overflow)
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from alliance.core import clock
 from alliance.core.money import MAX_FEN
+from alliance.core.text import CONTROL_MESSAGE, has_control_characters
 
 # Marshmallow's own messages, listed so the catalog carries their translations; the API's error
 # handler passes every field message through gettext.
@@ -30,10 +31,34 @@ MARSHMALLOW_MESSAGES = (
 )
 
 
+def _carries_control_characters(value) -> bool:
+    if isinstance(value, dict):
+        return any(_carries_control_characters(k) or _carries_control_characters(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_carries_control_characters(v) for v in value)
+    return has_control_characters(value)
+
+
 class BaseSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+    @pre_load(pass_collection=True)
+    def _refuse_control_characters(self, data, many, **kwargs):
+        """Text fields refuse NUL and the like (API.md), before any field reads them."""
+        items = data if many and isinstance(data, list) else [data]
+        errors: dict = {}
+        for item in items:
+            if hasattr(item, "items"):
+                keys = item.keys()
+                for key in keys:
+                    values = item.getlist(key) if hasattr(item, "getlist") else [item[key]]
+                    if _carries_control_characters(key) or _carries_control_characters(values):
+                        errors[str(key).translate(_CONTROL_MAP)] = [CONTROL_MESSAGE]
+        if errors:
+            raise ValidationError(errors)
+        return data
 
 
 class OutSchema(BaseSchema):
@@ -96,6 +121,8 @@ def Fen(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, **kwargs)
 
 
+_CONTROL_MAP = dict.fromkeys(range(32), "?")
+
 # Row ids are 32-bit integers on every database; a larger number names nothing.
 MAX_ID = 2**31 - 1
 
@@ -108,8 +135,14 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(**kwargs)
 
 
+# The furthest page a list answers: beyond it an OFFSET would overflow the database's integers.
+MAX_PAGE = 100000
+# In marshmallow's own words, which the error handler translates with the numbers kept.
+PAGE_TOO_FAR = f"Must be greater than or equal to 1 and less than or equal to {MAX_PAGE}."
+
+
 class PageArgs(BaseSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

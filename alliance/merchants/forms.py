@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
+from alliance.core.forms import BaseForm
 from alliance.core.money import MAX_FEN, parse_yuan
 from alliance.merchants.constants import (
     FIGURE_LABELS,
@@ -117,8 +117,66 @@ class ShopDetailsMixin:
     )
 
 
-class ApplicationForm(ShopDetailsMixin, FlaskForm):
-    district_id = SelectField(_l("Business district"), coerce=int)
+CHOOSE = ("", _l("Choose…"))
+
+
+def _chosen(message):
+    """A select that starts on 'Choose…' and must be changed."""
+    return [DataRequired(message=message)]
+
+
+class ApplicationForm(ShopDetailsMixin, BaseForm):
+    """A real application: nothing is chosen for the applicant; the bank's fields come with it."""
+
+    district_id = SelectField(
+        _l("Business district"),
+        coerce=lambda v: int(v) if str(v).isdigit() else None,
+        validators=_chosen(_l("Choose the business district.")),
+    )
+    format = SelectField(
+        _l("Format"), choices=[CHOOSE, *choices(FORMAT_LABELS)], validators=_chosen(_l("Choose the format."))
+    )
+    industry = SelectField(
+        _l("Trade"), choices=[CHOOSE, *choices(INDUSTRY_LABELS)], validators=_chosen(_l("Choose the trade."))
+    )
+    store_type = SelectField(
+        _l("Kind of shop"),
+        choices=[CHOOSE, *choices(STORE_TYPE_LABELS)],
+        validators=_chosen(_l("Choose the kind of shop.")),
+    )
+    address = StringField(
+        _l("Address"),
+        validators=[DataRequired(message=_l("Where customers find the shop.")), Length(max=200)],
+    )
+    legal_name = StringField(
+        _l("Legal name (as on the business licence)"),
+        validators=[DataRequired(message=_l("As printed on the business licence.")), Length(max=200)],
+    )
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(message=_l("The 18 characters on the business licence.")), Length(max=32)],
+        render_kw={
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "autocomplete": "off",
+            "placeholder": "91350100M000100Y43",
+        },
+        description=_l("18 characters, on the business licence"),
+    )
+    licence = FileField(
+        _l("Photo of the business licence"),
+        validators=[FileRequired(_l("Add a photo of the business licence."))],
+        description=_l("PNG, JPEG, WebP or GIF, at most 2 MB; only the branch's staff see it"),
+        render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},
+    )
+    contact_name = StringField(
+        _l("Contact person"), validators=[DataRequired(message=_l("Whom the branch calls.")), Length(max=64)]
+    )
+    contact_mobile = StringField(
+        _l("Contact's mobile number"),
+        validators=[DataRequired(message=_l("An 11-digit mobile number.")), Length(max=32)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
     username = StringField(
         _l("Username for signing in"),
         validators=[DataRequired(), Length(min=3, max=64)],
@@ -135,15 +193,23 @@ class ApplicationForm(ShopDetailsMixin, FlaskForm):
     )
     display_name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=64)])
     logo = FileField(_l("Logo (optional)"), description=_l("PNG, JPEG, WebP or GIF, at most 2 MB"))
+    referral_code = StringField(_l("Referral code (optional)"), validators=[Optional(), Length(max=16)])
     invite = HiddenField()
     submit = SubmitField(_l("Send the application"))
 
+    def validate_credit_code(self, field):
+        from alliance.merchants.services.applications import credit_code_error, normalise_credit_code
 
-class ShopProfileForm(ShopDetailsMixin, FlaskForm):
+        message = credit_code_error(normalise_credit_code(field.data))
+        if message:
+            raise ValidationError(message)
+
+
+class ShopProfileForm(ShopDetailsMixin, BaseForm):
     submit = SubmitField(_l("Save"))
 
 
-class LogoForm(FlaskForm):
+class LogoForm(BaseForm):
     logo = FileField(
         _l("New logo"),
         validators=[FileRequired(_l("Choose an image file."))],
@@ -152,7 +218,7 @@ class LogoForm(FlaskForm):
     submit = SubmitField(_l("Upload logo"))
 
 
-class ClerkForm(FlaskForm):
+class ClerkForm(BaseForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(min=3, max=64)],
@@ -164,7 +230,7 @@ class ClerkForm(FlaskForm):
     submit = SubmitField(_l("Create clerk account"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     """A decision with a reason (reject, suspend, remove, leave, whitelist changes)."""
 
     action = HiddenField()
@@ -172,7 +238,7 @@ class ReasonForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-class FiguresForm(FlaskForm):
+class FiguresForm(BaseForm):
     month = StringField(
         _l("Month"),
         validators=[DataRequired()],
@@ -198,7 +264,7 @@ class FiguresForm(FlaskForm):
     submit = SubmitField(_l("Save figures"))
 
 
-class CareForm(FlaskForm):
+class CareForm(BaseForm):
     account_manager_id = SelectField(_l("Account manager"), coerce=int)
     collection_day = IntegerField(
         _l("Collection day (day of month)"),
@@ -228,13 +294,13 @@ def tier_policy_form_class():
             attrs[f"{tier}_{figure}"] = WanField(
                 FIGURE_LABELS[figure], render_kw={"inputmode": "decimal", "autocomplete": "off"}
             )
-    return type("TierPolicyForm", (FlaskForm,), attrs)
+    return type("TierPolicyForm", (BaseForm,), attrs)
 
 
 TierPolicyForm = tier_policy_form_class()
 
 
-class ServicePackageForm(FlaskForm):
+class ServicePackageForm(BaseForm):
     name = StringField(_l("Package name"), validators=[DataRequired(), Length(max=100)])
     rights = TextAreaField(
         _l("Rights and services, one per line"), validators=[DataRequired()], render_kw={"rows": 5}
@@ -242,7 +308,7 @@ class ServicePackageForm(FlaskForm):
     submit = SubmitField(_l("Save package"))
 
 
-class WhitelistPolicyForm(FlaskForm):
+class WhitelistPolicyForm(BaseForm):
     min_acquiring_volume_fen = WanField(
         _l("Settlement volume at least (annual acquiring, 10k yuan)"), render_kw={"inputmode": "decimal"}
     )
@@ -261,7 +327,7 @@ class WhitelistPolicyForm(FlaskForm):
     submit = SubmitField(_l("Save criteria"))
 
 
-class ProspectForm(FlaskForm):
+class ProspectForm(BaseForm):
     name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=100)])
     district_id = SelectField(_l("Business district"), coerce=int)
     industry = SelectField(_l("Trade"), choices=choices(INDUSTRY_LABELS))
@@ -277,7 +343,7 @@ class ProspectForm(FlaskForm):
     submit = SubmitField(_l("Save prospect"))
 
 
-class VisitForm(FlaskForm):
+class VisitForm(BaseForm):
     visited_on = DateField(_l("Day of the visit"), validators=[DataRequired()])
     icebreaker = TextAreaField(
         VISIT_STEP_LABELS["icebreaker"], validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
@@ -296,13 +362,13 @@ class VisitForm(FlaskForm):
     submit = SubmitField(_l("Save visit"))
 
 
-class StageForm(FlaskForm):
+class StageForm(BaseForm):
     stage = SelectField(_l("Stage"), choices=choices(PROSPECT_STAGE_LABELS))
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Change stage"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file."))],

@@ -35,6 +35,13 @@ class MerchantApplicationSchema(BaseSchema):
     opening_hours = fields.String(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True)
     display_name = fields.String(load_default=None, allow_none=True)
+    referral_code = fields.String(load_default=None, allow_none=True)
+    legal_name = fields.String(load_default=None, allow_none=True)
+    credit_code = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "统一社会信用代码 (GB 32100-2015)"}
+    )
+    contact_name = fields.String(load_default=None, allow_none=True)
+    contact_mobile = fields.String(load_default=None, allow_none=True)
 
 
 class MerchantSchema(OutSchema):

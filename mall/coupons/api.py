@@ -72,8 +72,17 @@ def submit_coupon(coupon_id: int):
 @blp.response(200, CouponSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def review_coupon(data, coupon_id: int):
-    """Approve or reject a coupon pending review (staff of the merchant's branch, admins)."""
-    return services.review(current_api_user(), services.get(coupon_id), data["decision"], data.get("reason"))
+    """Approve or reject a coupon pending review (staff of the merchant's branch, admins); an approval
+    may fund part of each discount from a budget (`budget_id`, `bank_share_percent`): 409
+    `budget_exhausted` when the budget cannot reserve the worst case."""
+    return services.review(
+        current_api_user(),
+        services.get(coupon_id),
+        data["decision"],
+        data.get("reason"),
+        budget_id=data.get("budget_id"),
+        bank_share_percent=data.get("bank_share_percent"),
+    )
 
 
 @blp.route("/coupons/<int:coupon_id>/withdraw", methods=["POST"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -22,8 +21,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from alliance.core import clock
+from alliance.core.forms import BaseForm
 from alliance.core.money import AmountTooLarge, parse_yuan
-from mall.coupons.models import AUDIENCE_LABELS, KIND_LABELS, Coupon, CouponKind
+from mall.coupons.models import AUDIENCE_LABELS, CHANNEL_LABELS, KIND_LABELS, Coupon, CouponKind
 from mall.coupons.rules import STOCK_MAX
 
 WEEKDAY_CHOICES = [
@@ -76,7 +76,7 @@ class YuanField(StringField):
         return self.data or ""
 
 
-class CouponForm(FlaskForm):
+class CouponForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=2000)])
     kind = RadioField(
@@ -126,6 +126,12 @@ class CouponForm(FlaskForm):
     usable_until = TimeField(_l("Usable until"), validators=[Optional()])
     audience = SelectField(
         _l("Who may claim"), choices=[(a.value, label) for a, label in AUDIENCE_LABELS.items()], default="all"
+    )
+    channel = SelectField(
+        _l("Where customers get it"),
+        choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
+        default="mall",
+        description=_l("Rewards only: never listed in the mall; given by a chain or inside a coupon pack."),
     )
     partner_merchant_ids = MultiCheckboxField(_l("Also accepted at (partner shops)"), coerce=int, choices=[])
     submit = SubmitField(_l("Save draft"))
@@ -190,6 +196,7 @@ class CouponForm(FlaskForm):
             "usable_weekdays": list(self.usable_weekdays.data) or None,
             "usable_hours": hours,
             "audience": self.audience.data,
+            "channel": self.channel.data,
             "partner_merchant_ids": list(self.partner_merchant_ids.data or []),
         }
 
@@ -230,19 +237,29 @@ class CouponForm(FlaskForm):
             end = coupon.usable_until_minute % (24 * 60)
             self.usable_until.data = time(end // 60, end % 60)
         self.audience.data = coupon.audience
+        self.channel.data = coupon.channel
         self.partner_merchant_ids.data = coupon.partner_merchant_ids
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (needed to reject; the merchant sees it)"),
         validators=[Optional(), Length(max=500)],
         render_kw={"rows": 2},
     )
+    # Funding (mall.funding), optional: a budget pays the bank's share of each discount.
+    budget_id = SelectField(
+        _l("Budget for the bank's share"), coerce=int, choices=[], validators=[Optional()]
+    )
+    bank_share_percent = IntegerField(
+        _l("Bank's share of each discount (%)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "numeric"},
+    )
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Withdraw"))

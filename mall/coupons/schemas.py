@@ -18,7 +18,7 @@ from alliance.core.schemas import (
 )
 from alliance.merchants.constants import Industry
 from mall.coupons import rules, wording
-from mall.coupons.models import Audience, CouponKind
+from mall.coupons.models import Audience, Channel, CouponKind
 
 KINDS = [k.value for k in CouponKind]
 
@@ -57,6 +57,12 @@ class CouponInSchema(BaseSchema):
         allow_none=True, load_default=None, validate=_one_of([a.value for a in Audience])
     )
     partner_merchant_ids = fields.List(Id(strict=True), allow_none=True, load_default=None)
+    channel = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=_one_of([c.value for c in Channel]),
+        metadata={"description": "`mall` (default) or `reward`: issued only by a chain or inside a pack"},
+    )
 
 
 class CouponPatchSchema(CouponInSchema):
@@ -84,7 +90,7 @@ class CouponSchema(OutSchema):
     amount_fen = fields.Integer(allow_none=True)
     gift_name = fields.String(allow_none=True)
     stock_total = fields.Integer()
-    remaining = fields.Integer(attribute="stock_remaining")
+    remaining = fields.Integer(attribute="stock_left")
     per_customer_limit = fields.Integer()
     daily_limit = fields.Integer(allow_none=True)
     claim_starts_at = LocalDateTime(allow_none=True)
@@ -101,6 +107,7 @@ class CouponSchema(OutSchema):
     usable_hours = fields.String(allow_none=True)
     audience = fields.String()
     partner_merchant_ids = fields.List(fields.Integer())
+    channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
     status = Computed(
         lambda c: rules.display_status(c, clock.now_utc()),
         fields.String(metadata={"example": "approved"}),
@@ -113,6 +120,8 @@ class CouponSchema(OutSchema):
     )
     approved_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
+    budget_id = fields.Integer(allow_none=True)
+    bank_share_percent = fields.Integer(allow_none=True)
 
 
 class MallArgs(PageArgs):
@@ -128,6 +137,14 @@ CouponPageSchema = page_schema(CouponSchema, "CouponPage")
 class CouponReviewSchema(BaseSchema):
     decision = fields.String(required=True, validate=_one_of(["approve", "reject"]))
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
+    # Funding (mall.funding): the budget that pays the bank's share of each discount, with an approval.
+    budget_id = Id(allow_none=True, load_default=None, strict=True)
+    bank_share_percent = fields.Integer(
+        strict=True,
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=100, error=_l("Must be between {min} and {max}.")),
+    )
 
 
 class ReasonSchema(BaseSchema):

@@ -19,8 +19,8 @@ from alliance.core.extensions import db
 from alliance.merchants.constants import INDUSTRY_LABELS, MerchantStatus
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import ensure_can_trade
-from mall.coupons import rules
-from mall.coupons.models import KIND_LABELS, PUBLISHED, Coupon, CouponKind, CouponStatus
+from mall.coupons import rules, stock
+from mall.coupons.models import KIND_LABELS, PUBLISHED, Channel, Coupon, CouponKind, CouponStatus
 
 EDITABLE = (CouponStatus.DRAFT, CouponStatus.REJECTED)
 WITHDRAWABLE = (CouponStatus.PENDING_REVIEW, CouponStatus.APPROVED)
@@ -84,7 +84,10 @@ def get_visible(viewer, coupon_id: int, now: datetime | None = None) -> Coupon:
 def get_published(viewer, coupon_id: int) -> Coupon:
     """The coupon page: once published its page stays readable (its button says 已抢光 / 已结束)."""
     coupon = get(coupon_id)
-    if coupon.status in PUBLISHED or can_see_always(viewer, coupon):
+    if can_see_always(viewer, coupon):
+        return coupon
+    # A reward-only coupon has no page in the mall: it comes with a chain or inside a pack.
+    if coupon.status in PUBLISHED and coupon.channel != Channel.REWARD:
         return coupon
     raise NotFound()
 
@@ -385,6 +388,7 @@ def current_fields(coupon: Coupon) -> dict[str, Any]:
             "valid_until",
             "valid_days_after_claim",
             "audience",
+            "channel",
         )
     }
     data["usable_weekdays"] = coupon.weekdays or None
@@ -408,8 +412,17 @@ def submit(actor, coupon: Coupon) -> Coupon:
     return coupon
 
 
-def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> Coupon:
-    """Staff of the merchant's branch approve or reject (with a reason). A merchant never reviews."""
+def review(
+    actor,
+    coupon: Coupon,
+    decision: str,
+    reason: str | None = None,
+    *,
+    budget_id: int | None = None,
+    bank_share_percent: int | None = None,
+) -> Coupon:
+    """Staff of the merchant's branch approve or reject (with a reason). A merchant never reviews.
+    An approval may fund part of each discount from a budget (mall.funding), reserved at once."""
     if actor is not None:
         if actor.role not in ("staff", "admin"):
             raise Forbidden()
@@ -431,6 +444,11 @@ def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> C
         ensure_can_trade(coupon.merchant)
         coupon.status = CouponStatus.APPROVED
         coupon.approved_at = now
+        if budget_id is not None or bank_share_percent:
+            from mall.funding.services import budgets
+
+            budgets.fund_coupon(actor, coupon, budget_id, bank_share_percent, now)
+        stock.shard_on_approval(coupon)
     coupon.review_reason = reason
     coupon.reviewed_at = now
     coupon.reviewed_by_id = getattr(actor, "id", None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     DateField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from alliance.core.forms import BaseForm
 from mall.programme import recurrence as rec
 from mall.programme.constants import FORMAT_LABELS, STATUS_LABELS
 
@@ -28,7 +28,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EntryForm(FlaskForm):
+class EntryForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
     branch_id = SelectField(_l("Branch"), coerce=int)
     district_ids = MultiCheckboxField(
@@ -69,18 +69,18 @@ class EntryForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CancelOccurrenceForm(FlaskForm):
+class CancelOccurrenceForm(BaseForm):
     occurrence = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Cancel this occurrence"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     occurrence = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Register"))
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(BaseForm):
     payload = StringField(
         _l("Check-in code"),
         validators=[DataRequired(), Length(max=4096)],

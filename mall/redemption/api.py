@@ -30,10 +30,9 @@ def redeem_voucher(data):
 
     def work():
         voucher, method = services.resolve(user, code=data.get("code"), qr_payload=data.get("qr_payload"))
-        redemption = services.redeem(user, voucher, data["order_amount_fen"], method=method)
-        return 201, RedemptionSchema().dump(redemption)
+        return 201, services.redeem(user, voucher, data["order_amount_fen"], method=method)
 
-    return idempotency.json_once(user.id, data, work)
+    return idempotency.json_once(user.id, data, work, RedemptionSchema().dump)
 
 
 @blp.route("/redemptions/<int:redemption_id>/reversal", methods=["POST"])

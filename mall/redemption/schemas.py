@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from alliance.core.schemas import BaseSchema, Fen, LocalDateTime, OutSchema, PageArgs, page_schema
+from alliance.core.schemas import BaseSchema, Computed, Fen, LocalDateTime, OutSchema, PageArgs, page_schema
+from mall.redemption import services
 
 
 class RedemptionInSchema(BaseSchema):
@@ -24,6 +25,15 @@ class RedemptionInSchema(BaseSchema):
             raise ValidationError(_l("Give either a code or a QR payload."), field_name="code")
 
 
+class IssuedVoucherSchema(OutSchema):
+    id = fields.Integer()
+    coupon_id = fields.Integer()
+    merchant_id = fields.Integer()
+    title = fields.String(attribute="coupon.title")
+    merchant_name = fields.String(attribute="coupon.merchant.name")
+    status = fields.String()
+
+
 class RedemptionSchema(OutSchema):
     id = fields.Integer()
     voucher_id = fields.Integer()
@@ -38,6 +48,13 @@ class RedemptionSchema(OutSchema):
     redeemed_at = LocalDateTime()
     reversed_at = LocalDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
+    issued_vouchers = Computed(
+        lambda r: IssuedVoucherSchema(many=True).dump(services.issued_by(r)),
+        fields.List(
+            fields.Nested(IssuedVoucherSchema),
+            metadata={"description": "Vouchers a chain (连环券) gave the customer"},
+        ),
+    )
 
 
 class ReversalSchema(BaseSchema):

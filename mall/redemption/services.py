@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alliance.audit.services import record
 from alliance.branches.services import can_manage_branch
@@ -54,29 +55,34 @@ def _till_merchant(actor) -> Merchant:
     return merchant
 
 
-def _attempt_key(merchant: Merchant) -> str:
-    return f"merchant:{merchant.id}"
+def _attempt_key(actor) -> str:
+    """Failures count per till account (the clerk or owner signed in), not per shop: one careless
+    till never stops the shop's others (API.md)."""
+    return f"till:{actor.id}"
 
 
 def resolve(actor, *, code: str | None = None, qr_payload: str | None = None, now: datetime | None = None):
     """(voucher, method) for a typed code or a scanned payload. Unknown codes and forged payloads
-    count as failed attempts of the merchant; past the limit every attempt answers `rate_limited`."""
-    merchant = _till_merchant(actor)
-    key = _attempt_key(merchant)
-    attempts.check("redeem", key)
+    count as failed attempts of the till account; past the limit it answers `rate_limited`."""
+    _till_merchant(actor)
     if bool(code) == bool(qr_payload):
         raise ValidationFailed({"code": [_l("Give either a code or a QR payload.")]})
+    attempt = attempts.attempt("redeem", _attempt_key(actor))  # counted first, forgiven if not a guess
     if code:
         voucher = vouchers.find_by_code(code)
         if voucher is None:
-            attempts.fail("redeem", key)
             raise InvalidCode()
+        attempt.forgive()
         return voucher, "code"
     try:
-        return vouchers.voucher_from_payload(qr_payload, now), "qr"
+        voucher = vouchers.voucher_from_payload(qr_payload, now)
     except vouchers.ForgedPayload:
-        attempts.fail("redeem", key)
         raise
+    except Exception:
+        attempt.forgive()  # a stale QR or the like: a real voucher, not a guess
+        raise
+    attempt.forgive()
+    return voucher, "qr"
 
 
 def accepted_at(voucher: Voucher, merchant_id: int) -> bool:
@@ -100,6 +106,8 @@ def check(actor, voucher: Voucher, order_amount_fen: int, now: datetime | None =
         raise WrongMerchant()
     if voucher.status == VoucherStatus.REDEEMED:
         raise AlreadyRedeemed(_l("Already used at %(when)s.", when=_used_at_text(voucher, now)))
+    if voucher.status == VoucherStatus.REVOKED:
+        raise InvalidState(_l("This voucher was taken back: the purchase that gave it was reversed."))
     if voucher.status == VoucherStatus.EXPIRED:
         raise Expired(_l("Expired on %(when)s.", when=localtime(voucher.valid_until or voucher.expired_at)))
     refusal = rules.usability_refusal(voucher.coupon, voucher.valid_from, voucher.valid_until, now)
@@ -129,13 +137,16 @@ def redeem(
         .values(status=VoucherStatus.REDEEMED, redeemed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(voucher, ["status", "redeemed_at"])
     if not won:
         db.session.refresh(voucher)
         if voucher.status == VoucherStatus.REDEEMED:
             raise AlreadyRedeemed(_l("Already used at %(when)s.", when=_used_at_text(voucher, now)))
         raise Expired()
+    # The row now says what this statement wrote: no reload to answer with it.
+    set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
+    set_committed_value(voucher, "redeemed_at", now)
     redemption = Redemption(
+        voucher=voucher,
         voucher_id=voucher.id,
         merchant_id=actor.merchant_id,
         clerk_id=actor.id,
@@ -147,15 +158,27 @@ def redeem(
         method=method,
         redeemed_at=now,
     )
+    # The voucher row was won above, so the unique index on standing redemptions cannot refuse this
+    # row unless the database was changed by hand; then the whole transaction rolls back.
     try:
-        with db.session.begin_nested():
-            db.session.add(redemption)
-            db.session.flush()
+        db.session.add(redemption)
+        db.session.flush()
     except IntegrityError:
         raise AlreadyRedeemed()
     event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
     redemption.extras = event.extras
     return redemption
+
+
+def issued_by(redemption: Redemption) -> list[Voucher]:
+    """The vouchers a redemption's after-redeem hooks issued the customer (a chain's rewards)."""
+    return list(
+        db.session.scalars(
+            sa.select(Voucher)
+            .where(Voucher.issued_by_redemption_id == redemption.id)
+            .order_by(Voucher.coupon_id)
+        )
+    )
 
 
 def get_for_merchant(actor, redemption_id: int) -> Redemption:

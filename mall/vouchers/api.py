@@ -35,9 +35,9 @@ def claim_coupon(coupon_id: int):
     user = current_api_user()
 
     def work():
-        return 201, VoucherSchema().dump(services.claim(user, coupon_id))
+        return 201, services.claim(user, coupon_id)
 
-    return idempotency.json_once(user.id, None, work)
+    return idempotency.json_once(user.id, None, work, VoucherSchema().dump)
 
 
 @blp.route("/me/vouchers", methods=["GET"])

@@ -9,6 +9,9 @@ import qrcode.image.svg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PHOTO_SIDE = 1600  # phone photos are downscaled before decoding: faster, and just as readable
+# A phone camera's photo is at most ~50 megapixels; anything larger is refused unread, before the
+# pixels are decoded (a small compressed file can hold a huge, slow image).
+MAX_PHOTO_PIXELS = 50_000_000
 
 
 def _qr(payload: str) -> qrcode.QRCode:
@@ -35,6 +38,10 @@ def decode_photo(data: bytes) -> str | None:
 
     try:
         with Image.open(io.BytesIO(data)) as raw:
+            width, height = raw.size
+            if width * height > MAX_PHOTO_PIXELS:
+                return None
+            raw.draft("L", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # JPEG: decode at a reduced size
             image = ImageOps.exif_transpose(raw).convert("L")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         return None

@@ -91,7 +91,7 @@ def test_wrong_password_is_401(client, db):
     assert response.status_code == 401
 
 
-def test_failed_logins_are_limited_per_username(client, db):
+def test_failed_logins_are_limited_per_username_and_address(client, db):
     factories.user("customer", username="target")
     factories.user("customer", username="other")
     db.session.commit()
@@ -102,6 +102,13 @@ def test_failed_logins_are_limited_per_username(client, db):
     assert r.status_code == 429 and r.get_json()["error"]["code"] == "rate_limited"
     # Another username from the same address is not affected.
     r = client.post("/api/v1/auth/tokens", json={"username": "other", "password": factories.PASSWORD})
+    assert r.status_code == 201
+    # The real owner, from their own address, still signs in.
+    r = client.post(
+        "/api/v1/auth/tokens",
+        json={"username": "target", "password": factories.PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
     assert r.status_code == 201
 
 

@@ -12,7 +12,15 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch)
 def test_production_refuses_counters_that_workers_do_not_share(tmp_path, monkeypatch):
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
-        load(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "x" * 40})
+        load(
+            str(tmp_path),
+            {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "RATELIMIT_STORAGE_URI": "memory://"},
+        )
+    # By default the counters live in the application's database, which every worker shares.
+    assert (
+        load(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "x" * 40})["RATELIMIT_STORAGE_URI"]
+        == "database"
+    )
     cfg = load(
         str(tmp_path),
         {"APP_ENV": "production", "SECRET_KEY": "x" * 40, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"},

@@ -125,17 +125,27 @@ def test_stale_qr_payload_asks_for_a_fresh_one_and_does_not_count(setup, app):
     assert "refresh" in str(info.value)
 
 
-def test_failed_attempts_are_limited_per_merchant(setup):
+def test_failed_attempts_are_limited_per_till_account(setup):
     shop, owner, clerk, customer = setup
     voucher = vouchers.claim(customer, mf.live_coupon(shop, owner).id)
     for _ in range(20):
         with pytest.raises(InvalidCode):
             redemption.resolve(clerk, code="23456789ABCD")
     with pytest.raises(RateLimited):
-        redemption.resolve(owner, code=voucher.code)  # the whole shop waits, even with a good code
+        redemption.resolve(clerk, code=voucher.code)  # this till waits, even with a good code
+    assert redemption.resolve(owner, code=voucher.code)[0].id == voucher.id  # the shop's others do not
     other = mf.clerk(mf.merchant())
     with pytest.raises(InvalidCode):
         redemption.resolve(other, code="23456789ABCD")  # other shops are not affected
+
+
+def test_good_codes_never_count_against_a_till(setup):
+    shop, owner, clerk, customer = setup
+    voucher = vouchers.claim(customer, mf.live_coupon(shop, owner).id)
+    for _ in range(40):
+        assert redemption.resolve(clerk, code=voucher.code)[0].id == voucher.id
+    with pytest.raises(InvalidCode):
+        redemption.resolve(clerk, code="23456789ABCD")
 
 
 def test_partner_merchants_accept_the_voucher(setup):

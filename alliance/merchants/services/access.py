@@ -60,6 +60,15 @@ def get_managed(merchant_id: int, user) -> Merchant:
     return merchant
 
 
+def get_managed_or_hidden(merchant_id: int, user) -> Merchant:
+    """A merchant the user manages; to anyone else it does not exist (404), as a branch's private
+    records (figures, tier history) are for the branch alone."""
+    merchant = get_visible(merchant_id, user)
+    if not can_manage(user, merchant):
+        raise NotFound()
+    return merchant
+
+
 def get_own(user) -> Merchant:
     """The merchant an owner or clerk works for."""
     if user is None or user.role not in SHOP_ROLES or not user.merchant_id:

@@ -135,7 +135,7 @@ def set_figures(actor, merchant_id: int, month: date, values: dict) -> MerchantF
 
 def figures_of(actor, merchant_id: int, limit: int = 36) -> list[MerchantFigures]:
     """A merchant's months, newest first (staff of its branch)."""
-    access.get_managed(merchant_id, actor)
+    access.get_managed_or_hidden(merchant_id, actor)
     return list(
         db.session.scalars(
             sa.select(MerchantFigures)

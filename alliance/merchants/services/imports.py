@@ -127,6 +127,8 @@ def _parse_money(raw: str, per_unit: int) -> tuple[int | None, str | None]:
         return None, "bad_number"
     if value < 0:
         return None, "negative"
+    if value > MAX_FEN:  # compared before multiplying: 1e999999999 would overflow the arithmetic
+        return None, "too_large"
     fen = value * per_unit
     if fen != fen.to_integral_value():
         return None, "too_precise"
@@ -147,10 +149,10 @@ def _parse_count(raw: str) -> tuple[int | None, str | None]:
         return None, "bad_number"
     if value < 0:
         return None, "negative"
-    if value != value.to_integral_value():
-        return None, "not_whole"
     if value > MAX_TRANSACTIONS:
         return None, "too_large"
+    if value != value.to_integral_value():
+        return None, "not_whole"
     return int(value), None
 
 
@@ -182,7 +184,9 @@ class _Directory:
             read_cell(district),
         )
         if merchant_id:
-            found = self.by_id.get(int(merchant_id)) if merchant_id.isdigit() else None
+            # ASCII digits only ("²" is a digit to str.isdigit) and within the ids' range.
+            plain = merchant_id.isascii() and merchant_id.isdigit() and len(merchant_id) <= 10
+            found = self.by_id.get(int(merchant_id)) if plain else None
             if found is None:
                 return None, {"code": "unknown_merchant"}
             if name and name != found[1].strip():

@@ -230,7 +230,7 @@ def _compare(
 
 
 def history(actor, merchant_id: int, limit: int = 100) -> list[TierChange]:
-    access.get_managed(merchant_id, actor)
+    access.get_managed_or_hidden(merchant_id, actor)
     return list(
         db.session.scalars(
             sa.select(TierChange)
