@@ -205,8 +205,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.register_filters(app)
     http.register(app)
-    assets.register(app)
     security.register(app)
+    assets.register(app)
 
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)

@@ -44,7 +44,7 @@ def postgres_available() -> bool:
             conn.execute(sa.text("select 1"))
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - whatever fails, PostgreSQL is not there to measure
+    except sa.exc.SQLAlchemyError:
         return False
 
 

@@ -9,14 +9,11 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+import wsgi  # noqa: F401  (every model module, so mappers configure whichever a test imports first)
 from alliance.core import clock
 from alliance.core.db import write_intent
 from tests import databases, openapi_check
 from tests.live import browser, live_server, page  # noqa: F401  (fixtures)
-
-os.environ.setdefault("APP_ENV", "testing")
-# Every model mapped before a test module imports a service that builds loader options at import.
-import wsgi  # noqa: F401
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
