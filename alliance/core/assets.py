@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 BUILD = STATIC / "build"
 STAMP = BUILD / "sources.json"
-OUTPUTS = ("bootstrap.css", "icons.css", "icons.woff2", "bootstrap.js")
+OUTPUTS = ("bootstrap.css", "icons.css", "icons.woff2", "bootstrap.js", "bootstrap.css.br", "bootstrap.js.br")
 YEAR = 365 * 24 * 3600
 
 COMPRESSIBLE = {
@@ -262,6 +262,9 @@ def build(out: Path = BUILD) -> dict:
         "icons.woff2": font,
         "bootstrap.js": js.encode(),
     }
+    for name in ("bootstrap.css", "icons.css", "bootstrap.js"):  # sent compressed, so compressed once here
+        written[f"{name}.br"] = _compress(written[name], "br", static=True)
+        written[f"{name}.gz"] = _compress(written[name], "gzip", static=True)
     for name, data in written.items():
         temporary = out / f".{name}.{os.getpid()}.tmp"
         temporary.write_bytes(data)
@@ -270,7 +273,8 @@ def build(out: Path = BUILD) -> dict:
     temporary = out / f".{STAMP.name}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps({"fingerprint": fingerprint(files), "icons": icons}))
     os.replace(temporary, stamp)
-    return {"sizes": {name: len(data) for name, data in written.items()}, "icons": icons}
+    sizes = {name: len(data) for name, data in written.items() if not name.endswith((".br", ".gz"))}
+    return {"sizes": sizes, "icons": icons}
 
 
 def ensure_built() -> None:
@@ -347,11 +351,29 @@ def _encoding() -> str | None:
 
 
 def _compress(data: bytes, encoding: str, static: bool) -> bytes:
+    """`static`: the build's best (slow) compression; otherwise quick enough for each answer."""
     if encoding == "br":
         import brotli
 
         return brotli.compress(data, quality=11 if static else 5)
     return gzip.compress(data, compresslevel=9 if static else 6, mtime=0)
+
+
+def _precompressed(filename: str, data: bytes, encoding: str) -> bytes | None:
+    """The build's `.br` / `.gz` copy of a static file, when it is the copy of these bytes."""
+    path = STATIC / (filename + (".br" if encoding == "br" else ".gz"))
+    try:
+        body = path.read_bytes()
+    except OSError:
+        return None
+    plain = brotli_decompress(body) if encoding == "br" else gzip.decompress(body)
+    return body if plain == data else None
+
+
+def brotli_decompress(body: bytes) -> bytes:
+    import brotli
+
+    return brotli.decompress(body)
 
 
 def _compress_response(response):
@@ -382,7 +404,9 @@ def _compress_response(response):
         key = (request.path, response.headers.get("ETag"), len(data), encoding)
         body = _compressed.get(key)
         if body is None:
-            body = _compressed[key] = _compress(data, encoding, static=True)
+            filename = (request.view_args or {}).get("filename", "")
+            body = _precompressed(filename, data, encoding) or _compress(data, encoding, static=False)
+            _compressed[key] = body
     else:
         body = _compress(data, encoding, static=False)
     response.set_data(body)
