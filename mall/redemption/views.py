@@ -14,7 +14,8 @@ from alliance.core import clock, codes, idempotency, signing
 from alliance.core.errors import DomainError
 from alliance.core.extensions import db
 from alliance.core.nav import NavItem, add_nav
-from alliance.core.web import flash_error, roles_required
+from alliance.core.web import flash_error, roles_required, user_check
+from alliance.merchants.services import ensure_shop_trades, shop_trades
 from mall.coupons import wording
 from mall.redemption import services
 from mall.redemption.forms import ConfirmRedemptionForm, ReversalForm, TillForm
@@ -53,12 +54,14 @@ def _console(form: TillForm, refusal: str | None = None, status: int = 200):
 
 @bp.route("/till")
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def console():
     return _console(TillForm())
 
 
 @bp.route("/till/decode", methods=["POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def decode():
     """For the console's script: the QR in a photo (browsers without a barcode detector)."""
     photo = request.files.get("photo")
@@ -72,6 +75,7 @@ def decode():
 
 @bp.route("/till/check", methods=["POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def check():
     """Step two: every check, then the discount and the amount to pay, large, with one button to confirm."""
     form = TillForm()
@@ -138,6 +142,7 @@ def _read_ticket(raw: str) -> dict | None:
 
 @bp.route("/till/confirm", methods=["POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def confirm():
     """Step three: redeem. A second tap on the same screen shows the same receipt, never a second use."""
     form = ConfirmRedemptionForm()
@@ -175,6 +180,7 @@ def _own_redemption(redemption_id: int):
 
 @bp.route("/till/receipts/<int:redemption_id>")
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def receipt(redemption_id: int):
     redemption = _own_redemption(redemption_id)
     return render_template(
@@ -188,6 +194,7 @@ def receipt(redemption_id: int):
 
 @bp.route("/till/today")
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def today():
     items, _total = services.list_for_merchant(
         current_user, current_user.merchant_id, day=clock.local_today()
@@ -196,7 +203,7 @@ def today():
     return render_template(
         "mall/redemption/today.html",
         items=items,
-        summary=services.today_summary(items),
+        summary=services.day_summary(current_user, current_user.merchant_id, clock.local_today()),
         reversible={r.id for r in items if services.can_reverse(r, now)},
         window_minutes=int(services.reversal_window().total_seconds() // 60),
     )
@@ -204,6 +211,7 @@ def today():
 
 @bp.route("/till/redemptions/<int:redemption_id>/reverse", methods=["GET", "POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def reverse(redemption_id: int):
     redemption = _own_redemption(redemption_id)
     form = ReversalForm()
@@ -236,5 +244,6 @@ def register_nav(app) -> None:
             order=10,
             place="tab",
             prefix="/till",
+            visible=shop_trades,
         ),
     )
