@@ -33,29 +33,43 @@ def setup(requirements: str) -> None:
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
+    # Test tools whose declared bounds lag behind our pins come without their dependencies.
+    no_deps = ROOT / "requirements-dev-nodeps.txt" if requirements == "requirements-dev.txt" else None
     wanted = hashlib.sha256()
-    for name in ("requirements.txt", requirements):
-        wanted.update((ROOT / name).read_bytes())
+    for path in (ROOT / "requirements.txt", ROOT / requirements, no_deps):
+        if path is not None:
+            wanted.update(path.read_bytes())
     stamp = VENV / f".installed-{requirements}"
     if not stamp.exists() or stamp.read_text() != wanted.hexdigest():
-        sh(str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip")
-        sh(str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements)
+        pip = (str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q")
+        sh(*pip, "--upgrade", "pip")
+        sh(*pip, "-r", requirements)
+        if no_deps is not None:
+            sh(*pip, "--no-deps", "-r", no_deps.name)
         stamp.write_text(wanted.hexdigest())
     flask("i18n", "compile")
+    flask("assets", "build")
 
 
 def flask(*args: str, env: dict | None = None) -> None:
     sh(str(PY), "-m", "flask", "--app", "wsgi", *args, env=env)
 
 
+def say(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
 def run() -> None:
+    say("Setting up the virtual environment and translations")
     setup("requirements.txt")
+    say("Bringing the database up to date (migrations)")
     flask("db", "upgrade")
     instance = ROOT / "instance"
     instance.mkdir(exist_ok=True)
     marker = instance / "demo-logins.txt"
     url = os.environ.get("DATABASE_URL", "sqlite")
     if not marker.exists() or not marker.read_text().startswith(url + "\n"):
+        say("Loading the demo data: branches, shops, coupons, vouchers, the programme (once; about a minute)")
         out = subprocess.run(
             [str(PY), "-m", "flask", "--app", "wsgi", "demo"],
             cwd=ROOT,
@@ -64,7 +78,11 @@ def run() -> None:
             text=True,
         ).stdout
         marker.write_text(url + "\n" + out)
+        say("Demo data loaded")
+    else:
+        say("Demo data already loaded (delete instance/demo-logins.txt to load it again)")
     print("\n" + marker.read_text().split("\n", 1)[1], flush=True)
+    say("Starting the server on http://127.0.0.1:5000 with the scheduler in a background thread")
     os.execv(
         str(PY), [str(PY), "-m", "flask", "--app", "wsgi", "serve", "--host", "127.0.0.1", "--port", "5000"]
     )

@@ -4,8 +4,23 @@ Gunicorn's own limits sit above the application's (alliance/core/http.py: a 4 Ki
 header), so a request a little too large gets the application's answer: JSON under /api/v1, a page
 elsewhere. Beyond these, gunicorn answers 400 in plain text; the reverse proxy in front should refuse
 such requests first (nginx: large_client_header_buffers 4 16k).
+
+Answers carry no `Server` banner: gunicorn writes `Server: gunicorn` itself, below the app, so the
+app cannot remove it; this drops that one line from the headers gunicorn writes.
 """
+
+from gunicorn.http import wsgi as _wsgi
 
 limit_request_line = 8190  # gunicorn's maximum
 limit_request_field_size = 16384
 limit_request_fields = 100
+
+
+_default_headers = _wsgi.Response.default_headers
+
+
+def _without_server_banner(self):
+    return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
+
+
+_wsgi.Response.default_headers = _without_server_banner

@@ -17,10 +17,14 @@ import alliance.core.counters
 import alliance.core.idempotency
 import alliance.incentives.models
 import alliance.merchants.models
-import alliance.notifications.models  # noqa: F401
+import alliance.notifications.models
+import alliance.referrals.models  # noqa: F401
 import mall.coupons.models
+import mall.funding.models
 import mall.programme.models
+import mall.promotions.models
 import mall.redemption.models
+import mall.reports.models
 import mall.vouchers.models  # noqa: F401
 from alliance.accounts import api as accounts_api
 from alliance.accounts import views as accounts_views
@@ -28,7 +32,7 @@ from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n, idempotency, web
+from alliance.core import assets, clock, http, i18n, idempotency, security, web
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -47,17 +51,29 @@ from alliance.core.nav import items_for
 from alliance.core.scheduler import jobs as scheduler_jobs
 from alliance.core.scheduler.cli import scheduler_cli
 from alliance.core.scheduler.service import start_background as start_scheduler
+from alliance.incentives import api as incentives_api
+from alliance.incentives import views as incentives_views
 from alliance.merchants import api as merchants_api
 from alliance.merchants import demo as merchants_demo
 from alliance.merchants import jobs as merchants_jobs
 from alliance.merchants import views as merchants_views
 from alliance.notifications import views as notifications_views
 from alliance.operations import views as operations_views
+from alliance.referrals import api as referrals_api
+from alliance.referrals import demo as referrals_demo
+from alliance.referrals import staff_views as referrals_staff_views
+from alliance.referrals import views as referrals_views
 from mall.coupons import api as coupons_api
 from mall.coupons import demo as coupons_demo
 from mall.coupons import manage_views as coupon_admin_views
 from mall.coupons import rules as coupon_rules
 from mall.coupons import views as mall_views
+from mall.funding import api as funding_api
+from mall.funding import demo as funding_demo
+from mall.funding import hooks as funding_hooks
+from mall.funding import jobs as funding_jobs
+from mall.funding import staff_views as funding_staff_views
+from mall.funding import views as funding_views
 from mall.home import views as home_views
 from mall.programme import api as programme_api
 from mall.programme import demo as programme_demo
@@ -65,10 +81,21 @@ from mall.programme import jobs as programme_jobs
 from mall.programme import linking as programme_linking
 from mall.programme import staff_views as programme_staff_views
 from mall.programme import views as programme_views
+from mall.promotions import api as promotions_api
+from mall.promotions import chain as promotions_chain
+from mall.promotions import channel as promotions_channel
+from mall.promotions import demo as promotions_demo
+from mall.promotions import manage_views as promotion_admin_views
+from mall.promotions import views as promotions_views
 from mall.redemption import api as redemption_api
-from mall.redemption import cashback
+from mall.redemption import cashback, conversions
+from mall.redemption import demo as redemption_demo
 from mall.redemption import hooks as redemption_hooks
 from mall.redemption import views as till_views
+from mall.reports import api as reports_api
+from mall.reports import hooks as reports_hooks
+from mall.reports import jobs as reports_jobs
+from mall.reports import views as reports_views
 from mall.vouchers import api as vouchers_api
 from mall.vouchers import demo as vouchers_demo
 from mall.vouchers import jobs as voucher_jobs
@@ -88,12 +115,33 @@ PAGES = [
     operations_views,
     programme_views,
     programme_staff_views,
+    funding_views,
+    funding_staff_views,
+    promotions_views,
+    promotion_admin_views,
+    referrals_views,
+    referrals_staff_views,
+    incentives_views,
+    reports_views,
 ]
 
 # API features: each has a flask-smorest blueprint `blp` under /api/v1.
-APIS = [accounts_api, branches_api, merchants_api, coupons_api, vouchers_api, redemption_api, programme_api]
+APIS = [
+    accounts_api,
+    branches_api,
+    merchants_api,
+    coupons_api,
+    vouchers_api,
+    redemption_api,
+    programme_api,
+    funding_api,
+    promotions_api,
+    referrals_api,
+    incentives_api,
+    reports_api,
+]
 
-COMMANDS = [users_cli, i18n_cli, scheduler_cli]
+COMMANDS = [users_cli, i18n_cli, scheduler_cli, assets.assets_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = [
@@ -107,13 +155,21 @@ JOBS: list[Job] = [
     programme_jobs.ROLLOVER,
     programme_jobs.EVENT_REMINDERS,
     programme_jobs.FIGURES,
+    funding_jobs.RECONCILE,
+    reports_jobs.ROLLUP,
 ]
 
 # Extra conditions on claiming a coupon (the claim and the mall list both obey them), in order.
-CLAIM_RULES = [programme_linking.CLAIM_RULE]
+CLAIM_RULES = [programme_linking.CLAIM_RULE, promotions_channel.CLAIM_RULE]
 
 # What other features do when a voucher is redeemed or a redemption reversed, in order.
-REDEMPTION_HOOKS = [cashback.HOOK]
+REDEMPTION_HOOKS = [
+    reports_hooks.HOOK,
+    cashback.HOOK,
+    promotions_chain.HOOK,
+    conversions.HOOK,
+    funding_hooks.HOOK,
+]
 
 # Demo data steps, in order; each is idempotent.
 DEMO: list = [
@@ -122,6 +178,10 @@ DEMO: list = [
     coupons_demo.seed,
     vouchers_demo.seed,
     programme_demo.seed,
+    funding_demo.seed,
+    promotions_demo.seed,
+    referrals_demo.seed,
+    redemption_demo.seed,
 ]
 
 
@@ -145,6 +205,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     i18n.register_filters(app)
     http.register(app)
+    security.register(app)
+    assets.register(app)
 
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from alliance.core import clock
 from alliance.core.db import write_intent
-from tests import databases
+from tests import databases, openapi_check
 from tests.live import browser, live_server, page  # noqa: F401  (fixtures)
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -60,7 +60,10 @@ class IsolatedClient(FlaskClient):
 
     The test's own app context (and its database session) stays outside: what the test set up is
     committed before the request, and what it loaded is expired after, so it reads fresh rows.
+    With `check_openapi` each /api/v1 exchange is checked against the OpenAPI document.
     """
+
+    check_openapi = False
 
     def open(self, *args, **kwargs):
         from alliance.core.extensions import db as _db
@@ -69,9 +72,12 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
         _db.session.commit()
         try:
-            return contextvars.Context().run(super().open, *args, **kwargs)
+            response = contextvars.Context().run(super().open, *args, **kwargs)
         finally:
             _db.session.expire_all()
+        if self.check_openapi:
+            openapi_check.check(self.application, response, openapi_check.request_body(kwargs))
+        return response
 
 
 @pytest.fixture
@@ -103,6 +109,13 @@ def db(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _openapi_exchanges(request, monkeypatch):
+    """The API test modules (`test_api*.py`): every exchange is checked against the OpenAPI document."""
+    if request.node.path.name.startswith("test_api"):
+        monkeypatch.setattr(IsolatedClient, "check_openapi", True)
 
 
 @pytest.fixture(autouse=True)

@@ -186,11 +186,13 @@ def screenshot(pg, name: str, full_page: bool = True) -> Path:
 
 
 def sign_in(page, server, username: str, password: str | None = None) -> None:
-    """Sign in through the login page of `server` (a LiveServer) and land on the home page."""
+    """Sign in through the login page of `server` (a LiveServer) and land where the role lands: the till
+    for a trading shop's owner and clerks, the dashboard for staff, the home page for everyone else."""
     from alliance.branches.demo import DEMO_PASSWORD
 
     page.goto(server.url + "/login")
     page.fill("#username", username)
     page.fill("#password", password or DEMO_PASSWORD)
     page.click("#submit")
-    page.wait_for_url(server.url + "/")
+    # Each role lands on its own page (customers the home page, staff their dashboard, ...).
+    page.wait_for_url(lambda url: "/login" not in url)

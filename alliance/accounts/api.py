@@ -25,7 +25,7 @@ blp = api_blueprint("accounts_api", __name__, "Registration, tokens and users")
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserBriefSchema)
 @errors(blp, 400, 409, 422, 429)
-def register(data):
+def register_customer(data):
     """Register a customer account."""
     return services.register_customer(
         **data, signup_from=request.remote_addr or "-", signup_kind="api_signup"
@@ -57,7 +57,7 @@ def revoke_current_token():
 @require_api_user()
 @blp.response(200, UserSchema)
 @errors(blp, 401)
-def me():
+def get_me():
     """The signed-in user."""
     return current_api_user()
 

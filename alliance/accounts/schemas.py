@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, post_dump, validate
 
-from alliance.core.schemas import BaseSchema, Id, LocalDateTime
+from alliance.core.schemas import BaseSchema, Id, LocalDateTime, OutSchema
 
 
 class RegisterSchema(BaseSchema):
@@ -16,7 +16,7 @@ class RegisterSchema(BaseSchema):
     referral_code = fields.String(load_default=None, allow_none=True)
 
 
-class UserBriefSchema(BaseSchema):
+class UserBriefSchema(OutSchema):
     id = fields.Integer()
     username = fields.String()
     role = fields.String()
@@ -27,13 +27,14 @@ class TokenRequestSchema(BaseSchema):
     password = fields.String(required=True, load_only=True)
 
 
-class TokenSchema(BaseSchema):
+class TokenSchema(OutSchema):
     token = fields.String()
     expires_at = LocalDateTime()
     user = fields.Nested(UserBriefSchema)
 
 
-class UserSchema(BaseSchema):
+class UserSchema(OutSchema):
+    OPTIONAL = ("display_name", "phone", "merchant_id", "branch_id", "referral_code")
     id = fields.Integer()
     username = fields.String()
     role = fields.String()

@@ -19,6 +19,7 @@ from alliance.audit.services import record
 from alliance.core import clock, codes
 from alliance.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from alliance.core.extensions import attempts, db
+from alliance.referrals import services as referrals
 
 USERNAME_EXTRA = set("-_.@")
 PASSWORD_MIN = 8
@@ -158,11 +159,7 @@ def _register_customer(username, password, display_name, phone, referral_code) -
     _check_new_account(username, password)
     display_name = _clean_optional(display_name, 64, "display_name")
     phone = _clean_phone(phone)
-    referrer = None
-    if referral_code:
-        referrer = user_by_referral_code(referral_code)
-        if referrer is None:
-            raise ValidationFailed({"referral_code": [_l("This referral code is not known.")]})
+    referrer = referrals.check_code(referral_code, phone)
     _ensure_username_free(username)
     user = _add_user(
         User(
@@ -175,6 +172,7 @@ def _register_customer(username, password, display_name, phone, referral_code) -
             referred_by_id=referrer.id if referrer else None,
         )
     )
+    referrals.record_referral(referrer, user)
     record(user, "user.register", user, data={"referred_by": referrer.id if referrer else None})
     return user
 
@@ -230,7 +228,7 @@ def create_user(
             merchant_id=merchant_id if role in (Role.CLERK, Role.MERCHANT) else None,
             display_name=_clean_optional(display_name, 64, "display_name"),
             phone=_clean_phone(phone),
-            referral_code="" if role == Role.CUSTOMER else None,
+            referral_code="" if role in (Role.CUSTOMER, Role.MERCHANT) else None,
         )
     )
     record(

@@ -34,6 +34,7 @@ from alliance.core.extensions import db, login_manager
 from alliance.core.i18n import LANG_COOKIE
 from alliance.core.nav import NavItem, add_nav, items_for
 from alliance.core.web import flash_error, form_errors_from, roles_required, safe_next
+from alliance.referrals import views as referral_views
 
 bp = Blueprint("accounts", __name__)
 
@@ -53,6 +54,12 @@ def load_user(user_id: str):
 
 
 def home_for(user) -> str:
+    """Where a person lands after signing in: the first feature that names a page for them (see
+    `app.extensions["alliance.landing"]`), else the home page."""
+    for landing in current_app.extensions.get("alliance.landing", []):
+        target = landing(user)
+        if target:
+            return target
     return url_for("site.index")
 
 
@@ -117,6 +124,8 @@ def register():
             login_user(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("site.index"))
+    if status == 200 and form.referral_code.errors:
+        status = 422  # a refused referral code answers 422, as the API does
     return render_template("alliance/accounts/register.html", form=form), status
 
 
@@ -130,6 +139,7 @@ def account():
         tokens=services.list_tokens(current_user),
         confirm_form=ConfirmForm(),
         shortcuts=items_for(current_user, "account"),
+        referral_card=referral_views.account_card(current_user),
     )
 
 
@@ -200,7 +210,14 @@ def set_language():
     target = safe_next(request.form.get("next"), url_for("site.index"))
     response = make_response(redirect(target))
     if form.validate_on_submit() and lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
     return response
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from alliance.accounts.auth import current_api_user, require_api_user
 from alliance.branches import services
-from alliance.branches.schemas import BranchSchema, DistrictListArgs, DistrictSchema
+from alliance.branches.schemas import (
+    BranchInSchema,
+    BranchSchema,
+    DistrictInSchema,
+    DistrictListArgs,
+    DistrictSchema,
+)
 from alliance.core.api import api_blueprint, errors
 
 blp = api_blueprint("branches_api", __name__, "Branches (网点) and business districts (商圈)")
@@ -12,7 +18,7 @@ blp = api_blueprint("branches_api", __name__, "Branches (网点) and business di
 
 @blp.route("/branches", methods=["POST"])
 @require_api_user("admin")
-@blp.arguments(BranchSchema)
+@blp.arguments(BranchInSchema)
 @blp.response(201, BranchSchema)
 @errors(blp, 400, 401, 403, 409, 422)
 def create_branch(data):
@@ -40,7 +46,7 @@ def get_branch(branch_id):
 
 @blp.route("/districts", methods=["POST"])
 @require_api_user("admin", "staff")
-@blp.arguments(DistrictSchema)
+@blp.arguments(DistrictInSchema)
 @blp.response(201, DistrictSchema)
 @errors(blp, 400, 401, 403, 409, 422)
 def create_district(data):

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from alliance.core.schemas import BaseSchema, Id
+from alliance.core.schemas import BaseSchema, Id, OutSchema
 
 
-class BranchSchema(BaseSchema):
-    id = fields.Integer(dump_only=True)
+class BranchInSchema(BaseSchema):
     name = fields.String(required=True)
     address = fields.String(load_default=None, allow_none=True)
 
 
-class DistrictSchema(BaseSchema):
-    id = fields.Integer(dump_only=True)
+class BranchSchema(OutSchema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String(allow_none=True)
+
+
+class DistrictInSchema(BaseSchema):
     name = fields.String(required=True)
     branch_id = Id(required=True, strict=True)
     description = fields.String(load_default=None, allow_none=True)
+
+
+class DistrictSchema(OutSchema):
+    id = fields.Integer()
+    name = fields.String()
+    branch_id = fields.Integer()
+    description = fields.String(allow_none=True)
 
 
 class DistrictListArgs(BaseSchema):

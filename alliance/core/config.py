@@ -70,7 +70,11 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # How many reverse proxies in front set X-Forwarded-For (the client address counts limits).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "720")),
+        # The calendar feed's event UIDs end in this domain, whatever host a subscriber uses.
+        "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", "merchant-alliance.local"),
         "REVERSAL_WINDOW_MINUTES": int(os.environ.get("REVERSAL_WINDOW_MINUTES", "30")),
+        "STOCK_SHARDS": int(os.environ.get("STOCK_SHARDS", "8")),
+        "STOCK_SHARD_MIN": int(os.environ.get("STOCK_SHARD_MIN", "1000")),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A database that is down or hangs answers `unavailable` within seconds (API.md), never

@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from alliance.core import api as api_conventions
 from alliance.core.ratelimit import AttemptLimiter
 
 NAMING = {
@@ -30,11 +31,24 @@ class Base(DeclarativeBase):
 class JsonErrorApi(Api):
     """flask-smorest without its app-wide error handler: errors are wired in core.http.
 
-    Created per application by the factory (it keeps per-app state: the OpenAPI document).
+    Created per application by the factory (it keeps per-app state: the OpenAPI document), which
+    follows the conventions of `alliance.core.api` (operationIds, one error shape, X-Pagination).
     """
+
+    ERROR_SCHEMA = api_conventions.ApiErrorSchema
 
     def _register_error_handlers(self):
         return None
+
+    def _init_spec(self, *, extra_plugins=None, **options):
+        options.setdefault("servers", [{"url": "/", "description": "This server"}])
+        super()._init_spec(
+            extra_plugins=[*(extra_plugins or ()), api_conventions.ApiConventions()], **options
+        )
+        api_conventions.install(self)
+
+    def _register_pagination_header(self):
+        self.spec.components.header("PAGINATION", api_conventions.pagination_header(), lazy=True)
 
 
 db = SQLAlchemy(model_class=Base)

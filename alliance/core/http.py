@@ -229,7 +229,9 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _begin_unit_of_work():
-        request.environ["alliance.write_token"] = write_intent.set(request.method not in SAFE_METHODS)
+        # Every request begins deferred, POSTs included: on SQLite the write lock is taken just before
+        # the first write statement and held only until the commit (alliance.core.db).
+        request.environ["alliance.write_token"] = write_intent.set(False)
 
     @app.before_request
     def _refuse_oversized_requests():
@@ -269,8 +271,6 @@ def register(app: Flask) -> None:
             _rollback()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.path.startswith("/api/v1/docs"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @app.teardown_request

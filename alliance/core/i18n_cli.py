@@ -77,13 +77,24 @@ def update(package: Path) -> Path:
     if po.exists():
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=LOCALE)
+        created = catalog.creation_date
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.creation_date = created  # unchanged, so that catalogs differ only where messages do
     else:
         catalog = Catalog(locale=LOCALE, project="alliance", charset="utf-8")
         catalog.update(template, no_fuzzy_matching=True)
     po.parent.mkdir(parents=True, exist_ok=True)
     buf = BytesIO()
-    write_po(buf, catalog, width=100, omit_header=False, sort_output=True, ignore_obsolete=True)
+    # Files without line numbers: a message moves only when its text or its file changes.
+    write_po(
+        buf,
+        catalog,
+        width=100,
+        omit_header=False,
+        sort_output=True,
+        ignore_obsolete=True,
+        include_lineno=False,
+    )
     po.write_bytes(buf.getvalue())
     return po
 

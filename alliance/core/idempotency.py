@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from alliance.core import clock
-from alliance.core.db import UTCDateTime, insert_ignore
+from alliance.core.db import UTCDateTime, commit_keeping_loaded, insert_ignore
 from alliance.core.errors import Conflict, DomainError, RateLimited, ValidationFailed
 from alliance.core.extensions import db
 from alliance.core.jobs import Job
@@ -150,10 +150,31 @@ PURGE_JOB = Job(
 )
 
 
-def json_once(user_id: int, payload: Any, work: Callable[[], tuple[int, dict]]):
-    """For API views: honour the request's Idempotency-Key and answer with JSON (API.md)."""
+def json_once(
+    user_id: int,
+    payload: Any,
+    work: Callable[[], tuple[int, Any]],
+    render: Callable[[Any], dict] | None = None,
+):
+    """For API views: honour the request's Idempotency-Key and answer with JSON (API.md).
+
+    With `render`, `work` returns (status, result) and `render(result)` makes the body. Without a
+    key the writes are committed before rendering, so the write transaction (and SQLite's write
+    lock) ends before the answer is built; with a key the body is stored in the same transaction.
+    """
     from flask import jsonify, request
 
     key = clean_key(request.headers.get(HEADER))
+    if render is not None and key is None:
+        status, result = work()
+        commit_keeping_loaded(db.session)
+        return jsonify(render(result)), status
+    if render is not None:
+        plain_work = work
+
+        def work():
+            status, result = plain_work()
+            return status, render(result)
+
     status, body = run_once(user_id, key, fingerprint(request.method, request.path, payload), work)
     return jsonify(body), status

@@ -61,6 +61,26 @@ class BaseSchema(Schema):
         return data
 
 
+class OutSchema(BaseSchema):
+    """An answer's shape: every field is always in it (a nullable one may be null), so each is
+    documented `required`. A field that may be left out is named in `OPTIONAL`."""
+
+    OPTIONAL: tuple[str, ...] = ()
+
+    def on_bind_field(self, field_name, field_obj):
+        if field_name not in self.OPTIONAL:
+            field_obj.required = True
+
+
+class Computed(fields.Function):
+    """A value computed on dump, documented as the field `returns` (its type, nullability, items)."""
+
+    def __init__(self, serialize, returns: fields.Field, **kwargs):
+        kwargs.setdefault("allow_none", returns.allow_none)
+        super().__init__(serialize, **kwargs)
+        self.returns = returns
+
+
 class LocalDateTime(fields.DateTime):
     """ISO 8601 with the configured zone's offset out; input without an offset is local time."""
 
@@ -72,6 +92,25 @@ class LocalDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         return clock.ensure_utc(parsed)
+
+
+class LocalDate(fields.Date):
+    """A day in the configured zone (`2026-12-01`), loaded as the UTC instant of its local midnight.
+
+    A date-time is still accepted on input (read as LocalDateTime reads it) for older clients."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and "T" in value:
+            return LocalDateTime()._deserialize(value, attr, data, **kwargs)
+        day = super()._deserialize(value, attr, data, **kwargs)
+        return clock.local_midnight_utc(day)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            value = clock.to_local(value).date()
+        return value.isoformat()
 
 
 def Fen(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
@@ -107,21 +146,42 @@ class PageArgs(BaseSchema):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class ErrorBodySchema(BaseSchema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+class ErrorBodySchema(OutSchema):
+    OPTIONAL = ("fields",)
+    code = fields.String(metadata={"description": "One of API.md's codes, e.g. `sold_out`"})
+    message = fields.String(metadata={"description": "Human text in the reader's language"})
+    fields = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Field errors (only for `validation_error`)"},
+    )
 
 
-class ApiErrorSchema(BaseSchema):
-    error = fields.Nested(ErrorBodySchema, required=True)
+class ApiErrorSchema(OutSchema):
+    """Every error answer: `{"error": {"code", "message", "fields"?}}`."""
+
+    error = fields.Nested(ErrorBodySchema)
+
+
+class PageMetaSchema(OutSchema):
+    """The figures of a page of a list, as sent in the `X-Pagination` header."""
+
+    OPTIONAL = ("previous_page", "next_page")
+    total = fields.Integer()
+    total_pages = fields.Integer()
+    first_page = fields.Integer()
+    last_page = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    previous_page = fields.Integer()
+    next_page = fields.Integer()
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """`{items, page, per_page, total}` around `item_schema`, named for OpenAPI."""
     return type(
         name,
-        (BaseSchema,),
+        (OutSchema,),
         {
             "items": fields.List(fields.Nested(item_schema)),
             "page": fields.Integer(),
@@ -134,8 +194,11 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
 __all__ = [
     "ApiErrorSchema",
     "BaseSchema",
+    "Computed",
     "Fen",
+    "LocalDate",
     "LocalDateTime",
+    "OutSchema",
     "PageArgs",
     "ValidationError",
     "page_schema",

@@ -29,7 +29,7 @@ blp = api_blueprint("merchants_api", __name__, "The alliance's merchants: joinin
 @blp.arguments(MerchantApplicationSchema)
 @blp.response(201, ApplicationResultSchema)
 @errors(blp, 400, 409, 422)
-def apply(data):
+def create_merchant_application(data):
     """A shop applies to join the alliance; its owner account (role merchant) is created with it."""
     merchant, user = membership.apply_for_membership(**data)
     return {"merchant": merchant, "user": user}
@@ -40,7 +40,7 @@ def apply(data):
 @blp.arguments(MerchantReviewSchema)
 @blp.response(200, MerchantSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
-def review(data, merchant_id):
+def review_merchant(data, merchant_id):
     """Approve or reject a pending application (staff of the merchant's branch, admins)."""
     return membership.review(current_api_user(), merchant_id, data["decision"], data.get("reason"))
 
@@ -72,7 +72,7 @@ def list_merchants(args):
 @require_api_user("staff", "admin")
 @blp.response(200, FiguresSchema(many=True))
 @errors(blp, 401, 403, 404)
-def merchant_figures(merchant_id):
+def list_merchant_figures(merchant_id):
     """The merchant's monthly figures, newest first (money in fen)."""
     return figures.figures_of(current_api_user(), merchant_id)
 
@@ -81,7 +81,7 @@ def merchant_figures(merchant_id):
 @require_api_user("staff", "admin")
 @blp.response(200, TierChangeSchema(many=True))
 @errors(blp, 401, 403, 404)
-def tier_history(merchant_id):
+def get_tier_history(merchant_id):
     """Every tier change of the merchant, newest first, with the figures and rule that caused it."""
     return tiering.history(current_api_user(), merchant_id)
 
@@ -90,7 +90,7 @@ def tier_history(merchant_id):
 @require_api_user("staff", "admin")
 @blp.response(200, TierPolicySchema)
 @errors(blp, 401, 403, 404)
-def tier_policy(branch_id):
+def get_tier_policy(branch_id):
     """The branch's thresholds per tier and figure (fen) and how many figures must reach them."""
     row = tiering.policy_row(branch_id)
     policy = tiering.get_policy(current_api_user(), branch_id)
@@ -109,7 +109,7 @@ def tier_policy(branch_id):
 @blp.arguments(PyramidArgs, location="query")
 @blp.response(200, PyramidSchema)
 @errors(blp, 401, 403, 422)
-def pyramid(args):
+def get_tier_pyramid(args):
     """Active members per tier, overall and per district, for the branches the caller manages."""
     data = tiering.pyramid(current_api_user(), args.get("branch_id"), args.get("district_id"))
     return {

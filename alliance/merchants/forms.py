@@ -117,8 +117,66 @@ class ShopDetailsMixin:
     )
 
 
+CHOOSE = ("", _l("Choose…"))
+
+
+def _chosen(message):
+    """A select that starts on 'Choose…' and must be changed."""
+    return [DataRequired(message=message)]
+
+
 class ApplicationForm(ShopDetailsMixin, BaseForm):
-    district_id = SelectField(_l("Business district"), coerce=int)
+    """A real application: nothing is chosen for the applicant; the bank's fields come with it."""
+
+    district_id = SelectField(
+        _l("Business district"),
+        coerce=lambda v: int(v) if str(v).isdigit() else None,
+        validators=_chosen(_l("Choose the business district.")),
+    )
+    format = SelectField(
+        _l("Format"), choices=[CHOOSE, *choices(FORMAT_LABELS)], validators=_chosen(_l("Choose the format."))
+    )
+    industry = SelectField(
+        _l("Trade"), choices=[CHOOSE, *choices(INDUSTRY_LABELS)], validators=_chosen(_l("Choose the trade."))
+    )
+    store_type = SelectField(
+        _l("Kind of shop"),
+        choices=[CHOOSE, *choices(STORE_TYPE_LABELS)],
+        validators=_chosen(_l("Choose the kind of shop.")),
+    )
+    address = StringField(
+        _l("Address"),
+        validators=[DataRequired(message=_l("Where customers find the shop.")), Length(max=200)],
+    )
+    legal_name = StringField(
+        _l("Legal name (as on the business licence)"),
+        validators=[DataRequired(message=_l("As printed on the business licence.")), Length(max=200)],
+    )
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(message=_l("The 18 characters on the business licence.")), Length(max=32)],
+        render_kw={
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "autocomplete": "off",
+            "placeholder": "91350100M000100Y43",
+        },
+        description=_l("18 characters, on the business licence"),
+    )
+    licence = FileField(
+        _l("Photo of the business licence"),
+        validators=[FileRequired(_l("Add a photo of the business licence."))],
+        description=_l("PNG, JPEG, WebP or GIF, at most 2 MB; only the branch's staff see it"),
+        render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},
+    )
+    contact_name = StringField(
+        _l("Contact person"), validators=[DataRequired(message=_l("Whom the branch calls.")), Length(max=64)]
+    )
+    contact_mobile = StringField(
+        _l("Contact's mobile number"),
+        validators=[DataRequired(message=_l("An 11-digit mobile number.")), Length(max=32)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
     username = StringField(
         _l("Username for signing in"),
         validators=[DataRequired(), Length(min=3, max=64)],
@@ -135,8 +193,16 @@ class ApplicationForm(ShopDetailsMixin, BaseForm):
     )
     display_name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=64)])
     logo = FileField(_l("Logo (optional)"), description=_l("PNG, JPEG, WebP or GIF, at most 2 MB"))
+    referral_code = StringField(_l("Referral code (optional)"), validators=[Optional(), Length(max=16)])
     invite = HiddenField()
     submit = SubmitField(_l("Send the application"))
+
+    def validate_credit_code(self, field):
+        from alliance.merchants.services.applications import credit_code_error, normalise_credit_code
+
+        message = credit_code_error(normalise_credit_code(field.data))
+        if message:
+            raise ValidationError(message)
 
 
 class ShopProfileForm(ShopDetailsMixin, BaseForm):

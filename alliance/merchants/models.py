@@ -43,6 +43,12 @@ class Merchant(db.Model):
     opening_hours: Mapped[str | None] = mapped_column(sa.String(100))
     description: Mapped[str | None] = mapped_column(sa.Text)
     logo_path: Mapped[str | None] = mapped_column(sa.String(200))
+    # the application: who the shop is in law, and whom the bank calls
+    legal_name: Mapped[str | None] = mapped_column(sa.String(200))
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18))  # 统一社会信用代码 (GB 32100-2015)
+    licence_path: Mapped[str | None] = mapped_column(sa.String(200))  # business licence photo, staff only
+    contact_name: Mapped[str | None] = mapped_column(sa.String(64))
+    contact_mobile: Mapped[str | None] = mapped_column(sa.String(32))
     tier: Mapped[str | None] = mapped_column(sa.String(1), index=True)
     service_level: Mapped[str | None] = mapped_column(sa.String(1))
     # The reason given with the latest decision (rejection, suspension, removal, leaving); the

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from alliance.accounts.schemas import UserBriefSchema
-from alliance.core.schemas import BaseSchema, Id, LocalDateTime, PageArgs, page_schema
+from alliance.core.schemas import BaseSchema, Computed, Id, LocalDateTime, OutSchema, PageArgs, page_schema
 from alliance.merchants.constants import FIGURES, TIERS, Industry, MerchantFormat, MerchantStatus, StoreType
 from alliance.merchants.services.profiles import logo_version
 
@@ -35,9 +35,16 @@ class MerchantApplicationSchema(BaseSchema):
     opening_hours = fields.String(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True)
     display_name = fields.String(load_default=None, allow_none=True)
+    referral_code = fields.String(load_default=None, allow_none=True)
+    legal_name = fields.String(load_default=None, allow_none=True)
+    credit_code = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "统一社会信用代码 (GB 32100-2015)"}
+    )
+    contact_name = fields.String(load_default=None, allow_none=True)
+    contact_mobile = fields.String(load_default=None, allow_none=True)
 
 
-class MerchantSchema(BaseSchema):
+class MerchantSchema(OutSchema):
     id = fields.Integer()
     name = fields.String()
     status = fields.String()
@@ -53,18 +60,19 @@ class MerchantSchema(BaseSchema):
     phone = fields.String(allow_none=True)
     opening_hours = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    logo_url = fields.Method("get_logo_url", allow_none=True)
+    logo_url = Computed(lambda m: _logo_url(m), fields.String(allow_none=True))
     created_at = LocalDateTime()
     status_changed_at = LocalDateTime(allow_none=True)
 
-    def get_logo_url(self, merchant) -> str | None:
-        version = logo_version(merchant)
-        if not version:
-            return None
-        return url_for("merchants.logo", merchant_id=merchant.id, v=version)
+
+def _logo_url(merchant) -> str | None:
+    version = logo_version(merchant)
+    if not version:
+        return None
+    return url_for("merchants.logo", merchant_id=merchant.id, v=version)
 
 
-class ApplicationResultSchema(BaseSchema):
+class ApplicationResultSchema(OutSchema):
     merchant = fields.Nested(MerchantSchema)
     user = fields.Nested(UserBriefSchema)
 
@@ -87,7 +95,7 @@ class MerchantListArgs(PageArgs):
 MerchantPageSchema = page_schema(MerchantSchema, "MerchantPage")
 
 
-class FigureValuesSchema(BaseSchema):
+class FigureValuesSchema(OutSchema):
     avg_daily_balance_fen = fields.Integer()
     acquiring_volume_fen = fields.Integer()
     fee_income_fen = fields.Integer()
@@ -95,34 +103,34 @@ class FigureValuesSchema(BaseSchema):
 
 
 class FiguresSchema(FigureValuesSchema):
-    month = fields.Method("get_month")
+    month = Computed(lambda row: row.month.strftime("%Y-%m"), fields.String(metadata={"example": "2026-11"}))
     transaction_count = fields.Integer()
     source = fields.String()
     updated_at = LocalDateTime()
 
-    def get_month(self, row) -> str:
-        return row.month.strftime("%Y-%m")
 
-
-class TierChangeSchema(BaseSchema):
+class TierChangeSchema(OutSchema):
     id = fields.Integer()
     from_tier = fields.String(allow_none=True)
     to_tier = fields.String()
     reason = fields.String()
     changed_at = LocalDateTime()
     actor_id = fields.Integer(allow_none=True)
-    figures_month = fields.Method("get_month", allow_none=True)
-    figures = fields.Method("get_figures")
-    policy = fields.Dict()
+    figures_month = Computed(
+        lambda row: row.figures_month.strftime("%Y-%m") if row.figures_month else None,
+        fields.String(allow_none=True, metadata={"example": "2026-11"}),
+    )
+    figures = Computed(
+        lambda row: {str(f): getattr(row, str(f)) for f in FIGURES},
+        fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True)),
+    )
+    policy = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "The tier policy in force when the change was made"},
+    )
 
-    def get_month(self, row) -> str | None:
-        return row.figures_month.strftime("%Y-%m") if row.figures_month else None
 
-    def get_figures(self, row) -> dict:
-        return {str(f): getattr(row, str(f)) for f in FIGURES}
-
-
-class TierPolicySchema(BaseSchema):
+class TierPolicySchema(OutSchema):
     branch_id = fields.Integer()
     figures_required = fields.Integer()
     thresholds = fields.Dict(
@@ -136,7 +144,7 @@ class PyramidArgs(BaseSchema):
     district_id = Id(load_default=None)
 
 
-class PyramidDistrictSchema(BaseSchema):
+class PyramidDistrictSchema(OutSchema):
     district_id = fields.Integer()
     name = fields.String()
     branch_id = fields.Integer()
@@ -144,7 +152,7 @@ class PyramidDistrictSchema(BaseSchema):
     total = fields.Integer()
 
 
-class PyramidSchema(BaseSchema):
+class PyramidSchema(OutSchema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     untiered = fields.Integer()
     total = fields.Integer()

@@ -32,7 +32,7 @@ def create_coupon(data, merchant_id: int):
 @require_api_user()
 @blp.response(200, CouponSchema(many=True))
 @errors(blp, 401, 404)
-def merchant_coupons(merchant_id: int):
+def list_merchant_coupons(merchant_id: int):
     """Every coupon of a merchant, in any state (its owner and clerks, the branch's staff)."""
     return services.merchant_coupons(current_api_user(), merchant_id)
 
@@ -72,13 +72,22 @@ def submit_coupon(coupon_id: int):
 @blp.response(200, CouponSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def review_coupon(data, coupon_id: int):
-    """Approve or reject a coupon pending review (staff of the merchant's branch, admins)."""
-    return services.review(current_api_user(), services.get(coupon_id), data["decision"], data.get("reason"))
+    """Approve or reject a coupon pending review (staff of the merchant's branch, admins); an approval
+    may fund part of each discount from a budget (`budget_id`, `bank_share_percent`): 409
+    `budget_exhausted` when the budget cannot reserve the worst case."""
+    return services.review(
+        current_api_user(),
+        services.get(coupon_id),
+        data["decision"],
+        data.get("reason"),
+        budget_id=data.get("budget_id"),
+        bank_share_percent=data.get("bank_share_percent"),
+    )
 
 
 @blp.route("/coupons/<int:coupon_id>/withdraw", methods=["POST"])
 @require_api_user()
-@blp.arguments(ReasonSchema)
+@blp.arguments(ReasonSchema, required=False)
 @blp.response(200, CouponSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def withdraw_coupon(data, coupon_id: int):
@@ -91,7 +100,7 @@ def withdraw_coupon(data, coupon_id: int):
 @blp.arguments(MallArgs, location="query")
 @blp.response(200, CouponPageSchema)
 @errors(blp, 422)
-def mall_coupons(args):
+def list_mall_coupons(args):
     """Live coupons, newest first; filters district_id, industry, kind, q (Chinese or English)."""
     page, per_page = args.pop("page"), args.pop("per_page")
     items, total = services.mall_list(services.MallFilters(**args), page, per_page)

@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from alliance.core import clock
 from alliance.core.forms import BaseForm
 from alliance.core.money import AmountTooLarge, parse_yuan
-from mall.coupons.models import AUDIENCE_LABELS, KIND_LABELS, Coupon, CouponKind
+from mall.coupons.models import AUDIENCE_LABELS, CHANNEL_LABELS, KIND_LABELS, Coupon, CouponKind
 from mall.coupons.rules import STOCK_MAX
 
 WEEKDAY_CHOICES = [
@@ -127,6 +127,12 @@ class CouponForm(BaseForm):
     audience = SelectField(
         _l("Who may claim"), choices=[(a.value, label) for a, label in AUDIENCE_LABELS.items()], default="all"
     )
+    channel = SelectField(
+        _l("Where customers get it"),
+        choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
+        default="mall",
+        description=_l("Rewards only: never listed in the mall; given by a chain or inside a coupon pack."),
+    )
     partner_merchant_ids = MultiCheckboxField(_l("Also accepted at (partner shops)"), coerce=int, choices=[])
     submit = SubmitField(_l("Save draft"))
 
@@ -190,6 +196,7 @@ class CouponForm(BaseForm):
             "usable_weekdays": list(self.usable_weekdays.data) or None,
             "usable_hours": hours,
             "audience": self.audience.data,
+            "channel": self.channel.data,
             "partner_merchant_ids": list(self.partner_merchant_ids.data or []),
         }
 
@@ -230,6 +237,7 @@ class CouponForm(BaseForm):
             end = coupon.usable_until_minute % (24 * 60)
             self.usable_until.data = time(end // 60, end % 60)
         self.audience.data = coupon.audience
+        self.channel.data = coupon.channel
         self.partner_merchant_ids.data = coupon.partner_merchant_ids
 
 
@@ -238,6 +246,15 @@ class ReviewForm(BaseForm):
         _l("Reason (needed to reject; the merchant sees it)"),
         validators=[Optional(), Length(max=500)],
         render_kw={"rows": 2},
+    )
+    # Funding (mall.funding), optional: a budget pays the bank's share of each discount.
+    budget_id = SelectField(
+        _l("Budget for the bank's share"), coerce=int, choices=[], validators=[Optional()]
+    )
+    bank_share_percent = IntegerField(
+        _l("Bank's share of each discount (%)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        render_kw={"inputmode": "numeric"},
     )
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))

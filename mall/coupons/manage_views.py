@@ -213,11 +213,27 @@ def _csv(items: list[Coupon], now) -> Response:
                 wording.headline(c),
                 str(STATUS_LABELS.get(rules.display_status(c, now), c.status)),
                 c.stock_total,
-                c.stock_remaining,
+                c.stock_left,
                 clock.to_local(c.submitted_at).strftime("%Y-%m-%d %H:%M") if c.submitted_at else "",
             ]
         )
     return csv_response("coupons.csv", header, rows)
+
+
+def _budget_choices(coupon: Coupon) -> list[tuple[int, str]]:
+    """Budgets of the shop's branch that run today (mall.funding); 0 = the shop gives it all."""
+    from alliance.core.money import format_fen
+    from mall.funding.services import budgets
+
+    found = [(0, _("None: the shop gives the whole discount"))]
+    for budget in budgets.choices_for(current_user, coupon):
+        found.append(
+            (
+                budget.id,
+                _("%(name)s (%(left)s left)", name=budget.name, left=format_fen(budget.available_fen)),
+            )
+        )
+    return found
 
 
 @bp.route("/staff/coupons/<int:coupon_id>", methods=["GET", "POST"])
@@ -225,10 +241,18 @@ def _csv(items: list[Coupon], now) -> Response:
 def staff_review(coupon_id: int):
     coupon = _staff_coupon(coupon_id)
     form = ReviewForm()
+    form.budget_id.choices = _budget_choices(coupon)
     if form.validate_on_submit():
         decision = "approve" if form.approve.data else "reject"
         try:
-            services.review(current_user, coupon, decision, form.reason.data)
+            services.review(
+                current_user,
+                coupon,
+                decision,
+                form.reason.data,
+                budget_id=form.budget_id.data or None,
+                bank_share_percent=form.bank_share_percent.data,
+            )
         except DomainError as err:
             form_errors_from(err, form)
         else:

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliance.core.db import UTCDateTime
@@ -53,6 +54,17 @@ STATUS_LABELS = {
 PUBLISHED = (CouponStatus.APPROVED, CouponStatus.WITHDRAWN, CouponStatus.ENDED)
 
 
+class Channel(StrEnum):
+    MALL = "mall"  # listed and claimable in the mall
+    REWARD = "reward"  # only issued by a chain (连环券) or claimed inside a coupon pack (券包)
+
+
+CHANNEL_LABELS = {
+    Channel.MALL: _l("In the mall"),
+    Channel.REWARD: _l("Rewards only (chains and packs)"),
+}
+
+
 class Audience(StrEnum):
     ALL = "all"
     NEW_CUSTOMERS = "new_customers"  # no voucher of this merchant redeemed before
@@ -96,8 +108,11 @@ class Coupon(db.Model):
         ),
         # "Last chance": live coupons whose claim window closes first.
         sa.Index("ix_coupons_status_claim_ends_at", "status", "claim_ends_at"),
+        # The few reward-only coupons, which the mall's lists leave out.
+        sa.Index("ix_coupons_channel", "channel"),
         sa.CheckConstraint("stock_remaining >= 0", name="stock_not_negative"),
         sa.CheckConstraint("stock_remaining <= stock_total", name="stock_within_total"),
+        sa.CheckConstraint("bank_share_percent BETWEEN 0 AND 100", name="bank_share_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,7 +131,11 @@ class Coupon(db.Model):
     search_text: Mapped[str] = mapped_column(sa.String(400), default="")
 
     stock_total: Mapped[int] = mapped_column(sa.Integer)
+    # Unsharded: the exact remaining stock. Sharded (stock_shards > 0, see mall.coupons.stock): above
+    # zero exactly while some shard has stock, which is all the mall's filters ask; the number to show
+    # is `stock_left`.
     stock_remaining: Mapped[int] = mapped_column(sa.Integer)
+    stock_shards: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     per_customer_limit: Mapped[int] = mapped_column(sa.Integer, default=1)
     daily_limit: Mapped[int | None] = mapped_column(sa.Integer)
     claim_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -130,6 +149,12 @@ class Coupon(db.Model):
     usable_from_minute: Mapped[int | None] = mapped_column(sa.Integer)
     usable_until_minute: Mapped[int | None] = mapped_column(sa.Integer)
     audience: Mapped[str] = mapped_column(sa.String(16), default=Audience.ALL)
+    # Funding (mall.funding): the budget that pays the bank's share of each discount, set at approval.
+    budget_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budgets.id"))
+    bank_share_percent: Mapped[int | None] = mapped_column(sa.Integer)
+    channel: Mapped[str] = mapped_column(
+        sa.String(8), default=Channel.MALL, server_default=Channel.MALL.value
+    )
 
     status: Mapped[str] = mapped_column(sa.String(16), default=CouponStatus.DRAFT)
     review_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -165,7 +190,34 @@ class Coupon(db.Model):
 
     @property
     def issued(self) -> int:
-        return self.stock_total - self.stock_remaining
+        return self.stock_total - self.stock_left
+
+
+class CouponStockShard(db.Model):
+    """A part of a large coupon's stock: claims spread over several rows instead of queueing on one."""
+
+    __tablename__ = "coupon_stock_shards"
+    __table_args__ = (sa.CheckConstraint("remaining >= 0", name="shard_not_negative"),)
+
+    coupon_id: Mapped[int] = mapped_column(sa.ForeignKey("coupons.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    remaining: Mapped[int] = mapped_column(sa.Integer)
+
+
+# The remaining stock to show, exact on every page and in the API: the sum of the shards for a sharded
+# coupon (read with the coupon, one correlated subquery per coupon row shown), else the column.
+Coupon.stock_left = orm.column_property(
+    sa.case(
+        (
+            Coupon.__table__.c.stock_shards > 0,
+            sa.select(sa.func.coalesce(sa.func.sum(CouponStockShard.remaining), 0))
+            .where(CouponStockShard.coupon_id == Coupon.__table__.c.id)
+            .correlate_except(CouponStockShard)
+            .scalar_subquery(),
+        ),
+        else_=Coupon.__table__.c.stock_remaining,
+    )
+)
 
 
 def _hhmm(minute: int) -> str:

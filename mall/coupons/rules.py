@@ -30,7 +30,7 @@ from alliance.core.money import MAX_FEN, format_fen
 from alliance.merchants.constants import MerchantStatus
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import can_trade
-from mall.coupons.models import KIND_LABELS, Audience, Coupon, CouponKind, CouponStatus
+from mall.coupons.models import KIND_LABELS, Audience, Channel, Coupon, CouponKind, CouponStatus
 
 # ---------------------------------------------------------------------------------------------------
 # Fields, checked together
@@ -174,6 +174,11 @@ def check_fields(data: dict[str, Any], *, merchant_id: int, now: datetime) -> di
     if audience not in {a.value for a in Audience}:
         err("audience", _l("Everyone, or new customers only."))
     clean["audience"] = audience
+
+    channel = data.get("channel") or Channel.MALL
+    if channel not in {c.value for c in Channel}:
+        err("channel", _l("In the mall, or rewards only."))
+    clean["channel"] = channel
 
     partners = data.get("partner_merchant_ids") or []
     if len(set(partners)) != len(partners):

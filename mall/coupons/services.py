@@ -21,8 +21,8 @@ from alliance.merchants.constants import INDUSTRY_LABELS, MerchantStatus
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import can_trade, ensure_can_trade
 from alliance.merchants.services.membership import CANNOT_TRADE_MESSAGES
-from mall.coupons import rules
-from mall.coupons.models import KIND_LABELS, PUBLISHED, Coupon, CouponKind, CouponStatus
+from mall.coupons import rules, stock
+from mall.coupons.models import KIND_LABELS, PUBLISHED, Channel, Coupon, CouponKind, CouponStatus
 
 EDITABLE = (CouponStatus.DRAFT, CouponStatus.REJECTED)
 WITHDRAWABLE = (CouponStatus.PENDING_REVIEW, CouponStatus.APPROVED)
@@ -86,7 +86,10 @@ def get_visible(viewer, coupon_id: int, now: datetime | None = None) -> Coupon:
 def get_published(viewer, coupon_id: int) -> Coupon:
     """The coupon page: once published its page stays readable (its button says 已抢光 / 已结束)."""
     coupon = get(coupon_id)
-    if coupon.status in PUBLISHED or can_see_always(viewer, coupon):
+    if can_see_always(viewer, coupon):
+        return coupon
+    # A reward-only coupon has no page in the mall: it comes with a chain or inside a pack.
+    if coupon.status in PUBLISHED and coupon.channel != Channel.REWARD:
         return coupon
     raise NotFound()
 
@@ -98,6 +101,10 @@ class MallFilters:
     kind: str | None = None
     q: str | None = None
     merchant_id: int | None = None
+    sort: str = "newest"  # or "popular" (most claimed) or "ending" (claiming ends soonest)
+
+
+SORTS = ("newest", "popular", "ending")
 
 
 def _escape_like(text: str) -> str:
@@ -180,15 +187,16 @@ def mall_list(
     total = int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
     if total == 0 or (page - 1) * per_page >= total:
         return [], total
-    if total >= WALK_FROM:
-        where = _live_filter(filters, now, walk=True)
-    ids = (
-        sa.select(Coupon.id)
-        .where(where)
-        .order_by(Coupon.approved_at.desc(), Coupon.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    if filters.sort == "popular":
+        order = [(Coupon.stock_total - Coupon.stock_remaining).desc(), Coupon.id.desc()]
+    elif filters.sort == "ending":
+        # coupons that stop being claimable soonest first; those without an end last
+        order = [Coupon.claim_ends_at.is_(None), Coupon.claim_ends_at, Coupon.id]
+    else:
+        order = [Coupon.approved_at.desc(), Coupon.id.desc()]
+        if total >= WALK_FROM:
+            where = _live_filter(filters, now, walk=True)
+    ids = sa.select(Coupon.id).where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     return _load(list(db.session.scalars(ids))), total
 
 
@@ -411,6 +419,7 @@ def current_fields(coupon: Coupon) -> dict[str, Any]:
             "valid_until",
             "valid_days_after_claim",
             "audience",
+            "channel",
         )
     }
     data["usable_weekdays"] = coupon.weekdays or None
@@ -438,8 +447,17 @@ def submit(actor, coupon: Coupon) -> Coupon:
     return coupon
 
 
-def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> Coupon:
-    """Staff of the merchant's branch approve or reject (with a reason). A merchant never reviews."""
+def review(
+    actor,
+    coupon: Coupon,
+    decision: str,
+    reason: str | None = None,
+    *,
+    budget_id: int | None = None,
+    bank_share_percent: int | None = None,
+) -> Coupon:
+    """Staff of the merchant's branch approve or reject (with a reason). A merchant never reviews.
+    An approval may fund part of each discount from a budget (mall.funding), reserved at once."""
     if actor is not None:
         if actor.role not in ("staff", "admin"):
             raise Forbidden()
@@ -464,6 +482,13 @@ def review(actor, coupon: Coupon, decision: str, reason: str | None = None) -> C
     _transition(
         coupon, CouponStatus.PENDING_REVIEW, _l("Only coupons pending review can be reviewed."), **decided
     )
+    if decision == "approve":
+        if budget_id is not None or bank_share_percent:
+            from mall.funding.services import budgets
+
+            budgets.fund_coupon(actor, coupon, budget_id, bank_share_percent, now)
+        stock.shard_on_approval(coupon)
+        db.session.flush()
     record(actor, f"coupon.{decision}", coupon, reason=reason)
     return coupon
 

@@ -129,6 +129,11 @@ def _day(value: datetime) -> str:
     return localdate(local.date(), "MMM d" if same_year else "MMM d, y")
 
 
+def last_day_text(until: datetime | None) -> str:
+    """The last local day something is valid: an end at midnight means through the day before."""
+    return _day(_last_moment(until)) if until else ""
+
+
 def _last_moment(until: datetime) -> datetime:
     """An end at local midnight means 'through the day before'."""
     return until - timedelta(seconds=1)
@@ -157,7 +162,7 @@ def rules(coupon: Coupon, *, remaining: bool = True) -> list[str]:
     if coupon.partners:
         parts.append(_("Also accepted at %(shops)s", shops=_(", ").join(m.name for m in coupon.partners)))
     if remaining:
-        parts.append(_("%(n)s left", n=coupon.stock_remaining))
+        parts.append(_("%(n)s left", n=coupon.stock_left))
     return parts
 
 
@@ -182,13 +187,13 @@ def _short_time(value: datetime) -> str:
 
 
 def low_stock(coupon: Coupon) -> bool:
-    return 0 < coupon.stock_remaining <= max(1, int(coupon.stock_total * LOW_STOCK_SHARE))
+    return 0 < coupon.stock_left <= max(1, int(coupon.stock_total * LOW_STOCK_SHARE))
 
 
 def stock_percent(coupon: Coupon) -> int:
     if not coupon.stock_total:
         return 0
-    return round(100 * coupon.stock_remaining / coupon.stock_total)
+    return round(100 * coupon.stock_left / coupon.stock_total)
 
 
 def time_left_text(until: datetime | None, now: datetime | None = None) -> str:

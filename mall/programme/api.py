@@ -10,6 +10,7 @@ from mall.programme.schemas import (
     CancellationSchema,
     CheckinResultSchema,
     CheckinSchema,
+    EntryInSchema,
     EntryQueryArgs,
     EntrySchema,
     OccurrenceSchema,
@@ -49,7 +50,7 @@ def _entry_data(data: dict) -> services.EntryData:
 @blp.arguments(CalendarArgs, location="query")
 @blp.response(200, OccurrenceSchema(many=True))
 @errors(blp, 404, 422)
-def calendar(args):
+def get_programme_calendar(args):
     """Occurrences between `from` and `to`, expanded from their recurrence (cancelled ones left out)."""
     occurrences = services.calendar(
         current_api_user(),
@@ -67,17 +68,17 @@ def calendar(args):
 @blp.arguments(EntryQueryArgs, location="query")
 @blp.response(200, EntrySchema(many=True))
 @errors(blp, 401, 403)
-def list_entries(args):
+def list_programme_entries(args):
     """Entries of the caller's branch (staff) or all branches (admin)."""
     return services.list_entries(current_api_user(), kind=args.get("kind"), branch_id=args.get("branch_id"))
 
 
 @blp.route("/programme/entries", methods=["POST"])
 @require_api_user("staff", "admin")
-@blp.arguments(EntrySchema)
+@blp.arguments(EntryInSchema)
 @blp.response(201, EntrySchema)
 @errors(blp, 400, 401, 403, 422)
-def create_entry(data):
+def create_programme_entry(data):
     """Create an entry (staff of its branch, admin)."""
     entry, _warnings = services.create_entry(current_api_user(), _entry_data(data))
     return entry
@@ -87,17 +88,17 @@ def create_entry(data):
 @require_api_user("staff", "admin")
 @blp.response(200, EntrySchema)
 @errors(blp, 401, 403, 404)
-def get_entry(entry_id):
+def get_programme_entry(entry_id):
     """One entry."""
     return services.get_entry_for_staff(current_api_user(), entry_id)
 
 
 @blp.route("/programme/entries/<int:entry_id>", methods=["PUT"])
 @require_api_user("staff", "admin")
-@blp.arguments(EntrySchema)
+@blp.arguments(EntryInSchema)
 @blp.response(200, EntrySchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
-def update_entry(data, entry_id):
+def update_programme_entry(data, entry_id):
     """Replace an entry's fields (its kind stays)."""
     entry, _warnings = services.update_entry(current_api_user(), entry_id, _entry_data(data))
     return entry
@@ -107,7 +108,7 @@ def update_entry(data, entry_id):
 @require_api_user("staff", "admin")
 @blp.response(204)
 @errors(blp, 401, 403, 404, 409)
-def delete_entry(entry_id):
+def delete_programme_entry(entry_id):
     """Delete an entry nobody registered for (409 `invalid_state` otherwise)."""
     services.delete_entry(current_api_user(), entry_id)
 
@@ -128,7 +129,7 @@ def cancel_occurrence(data, entry_id):
 @blp.arguments(RegistrationCreateSchema)
 @blp.response(201, RegistrationSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
-def register(data, entry_id):
+def register_for_occurrence(data, entry_id):
     """Register for one occurrence; 409 `sold_out` when it is fully booked, `conflict` when registered."""
     return registrations.register(current_api_user(), entry_id, data["occurrence_start"])
 
@@ -137,7 +138,7 @@ def register(data, entry_id):
 @require_api_user("customer")
 @blp.response(200, RegistrationSchema(many=True))
 @errors(blp, 401, 403)
-def my_registrations():
+def list_my_registrations():
     """The caller's registrations, newest occurrence first, with check-in payloads for active ones."""
     return registrations.my_registrations(current_api_user())
 
@@ -156,6 +157,6 @@ def cancel_registration(registration_id):
 @blp.arguments(CheckinSchema)
 @blp.response(201, CheckinResultSchema)
 @errors(blp, 400, 401, 403, 409, 422)
-def check_in(data):
+def check_in_registration(data):
     """Admit the holder of a check-in QR (staff at the door)."""
     return registrations.check_in(current_api_user(), data["payload"])

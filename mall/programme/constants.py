@@ -37,7 +37,7 @@ KIND_COLOURS = {
     EntryKind.WEEKLY_EVENT: "#1864ab",
     EntryKind.MONTHLY_THEME: "#862e9c",
     EntryKind.FESTIVAL: "#c8102e",
-    EntryKind.COMMUNITY_EVENT: "#2b8a3e",
+    EntryKind.COMMUNITY_EVENT: "#237032",
 }
 
 # Kinds whose occurrences are whole days (dates, not times).

@@ -14,7 +14,8 @@ from alliance.core.errors import NotFound
 from alliance.core.extensions import db
 from mall.programme.constants import EntryStatus
 from mall.programme.models import ProgrammeEntry
-from mall.programme.services import _scope_filter, zone_of
+from mall.programme.recurrence import first_occurrence_start
+from mall.programme.services import _end_of, _scope_filter, zone_of
 
 FEED_PURPOSE = "programme.ical"
 # The feed shows the programme from this long ago onwards.
@@ -40,7 +41,12 @@ def _local(value, entry):
     return value.astimezone(zone_of(entry))
 
 
-def build_feed(branch_id: int, district_id: int | None, host: str) -> bytes:
+def uid(entry: ProgrammeEntry) -> str:
+    """The same for every subscriber, whatever host name they subscribed by."""
+    return f"programme-entry-{entry.id}@{current_app.config['CALENDAR_UID_DOMAIN']}"
+
+
+def build_feed(branch_id: int, district_id: int | None) -> bytes:
     branch = db.session.get(Branch, branch_id)
     if branch is None:
         raise NotFound()
@@ -66,8 +72,14 @@ def build_feed(branch_id: int, district_id: int | None, host: str) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", current_app.config["TIMEZONE"])
     for entry in db.session.scalars(stmt):
+        # DTSTART is the first real occurrence: a Wednesday deal entered on a Tuesday starts on the
+        # Wednesday (RFC 5545 would show DTSTART itself as an occurrence).
+        first = first_occurrence_start(entry.dtstart, entry.rrule, zone_of(entry))
+        if first is None:
+            continue
+        last = _end_of(entry, first)
         event = Event()
-        event.add("uid", f"programme-entry-{entry.id}@{host}")
+        event.add("uid", uid(entry))
         event.add("dtstamp", entry.updated_at)
         event.add("summary", entry.title)
         if entry.description:
@@ -76,11 +88,11 @@ def build_feed(branch_id: int, district_id: int | None, host: str) -> bytes:
             event.add("location", entry.place or entry.online_url)
         event.add("categories", [entry.kind])
         if entry.all_day:
-            event.add("dtstart", _local(entry.dtstart, entry).date())
-            event.add("dtend", _local(entry.dtend, entry).date())
+            event.add("dtstart", _local(first, entry).date())
+            event.add("dtend", _local(last, entry).date())
         else:
-            event.add("dtstart", _local(entry.dtstart, entry))
-            event.add("dtend", _local(entry.dtend, entry))
+            event.add("dtstart", _local(first, entry))
+            event.add("dtend", _local(last, entry))
         if entry.rrule:
             event.add("rrule", vRecur.from_ical(entry.rrule))
             exdates = [c.occurrence_start for c in entry.cancellations]

@@ -5,11 +5,12 @@ and the mall's lists obey the same condition."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import g
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from alliance.branches.services import can_manage_branch
@@ -34,19 +35,36 @@ def entry_of(coupon_id: int) -> ProgrammeEntry | None:
     )
 
 
+# How long one process keeps the linked coupons' windows. Judging a claim by them is safe: the claim's
+# stock statement re-checks `clause(now)` in its WHERE, and a refusal is confirmed afresh first.
+CACHE_SECONDS = 2.0
+_CACHE_KEY = "programme.link_windows"
+
+
 @dataclass
 class _LinkWindows:
     lo: datetime
     hi: datetime
     spans: dict[int, list[tuple[datetime, datetime]]]  # linked coupon -> its entry's windows near now
+    read_at: float = 0.0
 
 
-def _link_windows(now: datetime) -> _LinkWindows:
-    """Every linked coupon with its entry's windows around `now`: one statement, kept for the rest of
-    the request (or job run) while `now` stays in range, so a page of coupons costs one query, and each
-    coupon is still judged at its own `now`, to the second."""
-    cached = g.get("programme_link_windows")
-    if cached is None or not cached.lo <= now < cached.hi:
+def forget_windows() -> None:
+    """Drop this process's copy of the windows (after linking coupons or changing an entry)."""
+    current_app.extensions.pop(_CACHE_KEY, None)
+
+
+def _link_windows(now: datetime, *, fresh: bool = False) -> _LinkWindows:
+    """Every linked coupon with its entry's windows around `now`: one statement, kept by the process
+    for a couple of seconds while `now` stays in range, so a page of coupons or a claim costs at most
+    one query, and each coupon is still judged at its own `now`, to the second."""
+    cached = current_app.extensions.get(_CACHE_KEY)
+    if (
+        fresh
+        or cached is None
+        or not cached.lo <= now < cached.hi
+        or time.monotonic() - cached.read_at > CACHE_SECONDS
+    ):
         lo, hi = now - timedelta(hours=12), now + timedelta(hours=12)
         joined = entry_coupons.outerjoin(
             ProgrammeWindow,
@@ -66,19 +84,27 @@ def _link_windows(now: datetime) -> _LinkWindows:
             found = spans.setdefault(coupon_id, [])
             if opens_at is not None:
                 found.append((opens_at, closes_at))
-        cached = _LinkWindows(lo, hi, spans)
-        g.programme_link_windows = cached
+        cached = _LinkWindows(lo, hi, spans, time.monotonic())
+        current_app.extensions[_CACHE_KEY] = cached
     return cached
+
+
+def _open_at(windows: _LinkWindows, coupon_id: int, now: datetime) -> bool:
+    spans = windows.spans.get(coupon_id)
+    return spans is None or any(opens <= now < closes for opens, closes in spans)
 
 
 def refusal(coupon: Coupon, now: datetime) -> DomainError | None:
     """Why a linked coupon cannot be claimed at `now`; None when unlinked or its window is open."""
     if coupon.id is None:  # not stored yet, so in no entry
         return None
-    spans = _link_windows(now).spans.get(coupon.id)
-    if spans is None or any(opens <= now < closes for opens, closes in spans):
+    if _open_at(_link_windows(now), coupon.id, now):
+        return None
+    if _open_at(_link_windows(now, fresh=True), coupon.id, now):  # the copy was older than a change
         return None
     entry = entry_of(coupon.id)
+    if entry is None:
+        return None
     if entry.status != EntryStatus.PUBLISHED:
         return NotClaimable(_l("This offer has ended."))
     first_day_starts, _ = day_span(Occurrence(entry, entry.dtstart, entry.dtend))
@@ -150,7 +176,7 @@ def set_coupons(actor, entry: ProgrammeEntry, coupon_ids: list[int]) -> None:
         db.session.execute(sa.insert(entry_coupons).values(entry_id=entry.id, coupon_id=coupon_id))
     db.session.flush()
     db.session.expire(entry, ["coupons"])
-    g.pop("programme_link_windows", None)
+    forget_windows()
 
 
 def linked_coupons(entry: ProgrammeEntry) -> list[Coupon]:

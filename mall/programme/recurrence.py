@@ -216,6 +216,22 @@ def occurrence_starts(
     return found
 
 
+def first_occurrence_start(dtstart_utc: datetime, rule: str | None, zone: ZoneInfo) -> datetime | None:
+    """The start of the first occurrence: DTSTART itself only when the rule matches it.
+
+    RFC 5545 counts DTSTART as the first instance whatever the rule says (dateutil does not), so a
+    feed must start a series here, or calendar apps show a day that the programme does not have."""
+    if not rule:
+        return dtstart_utc
+    try:
+        first = next(iter(rrulestr(rule, dtstart=dtstart_utc.astimezone(zone))), None)
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceError(str(exc)) from exc
+    if first is None:
+        return None
+    return first.replace(tzinfo=None).replace(tzinfo=zone).astimezone(UTC)
+
+
 def last_occurrence_start(dtstart_utc: datetime, rule: str | None, zone: ZoneInfo) -> datetime | None:
     """The start of the last occurrence, or None when the series never ends."""
     if not rule:

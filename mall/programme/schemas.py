@@ -5,39 +5,51 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate, validates_schema
 
-from alliance.core.schemas import BaseSchema, Id, LocalDateTime, ValidationError
+from alliance.core.schemas import (
+    BaseSchema,
+    Computed,
+    Id,
+    LocalDate,
+    LocalDateTime,
+    OutSchema,
+    ValidationError,
+)
 from mall.programme.constants import EntryKind, EntryStatus, EventFormat
 
 KINDS = [k.value for k in EntryKind]
 
 
 class CalendarArgs(BaseSchema):
-    from_ = LocalDateTime(data_key="from", required=True, metadata={"description": "Start (inclusive)"})
-    to = LocalDateTime(
-        required=True, metadata={"description": "End (exclusive); at most 400 days after `from`"}
+    from_ = LocalDate(data_key="from", required=True, metadata={"description": "First day (inclusive)"})
+    to = LocalDate(
+        required=True,
+        metadata={"description": "Day after the last (exclusive); at most 400 days after `from`"},
     )
     branch_id = Id(load_default=None)
     district_id = Id(load_default=None)
     kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), load_default=None)
 
 
-class OccurrenceSchema(BaseSchema):
-    entry_id = fields.Function(lambda o: o.entry.id)
-    kind = fields.Function(lambda o: o.entry.kind)
-    title = fields.Function(lambda o: o.entry.title)
+def _seats_left(occ):
+    """`occ` is a SeatedOccurrence (registrations.with_seats): its seats were counted beforehand."""
+    return occ.seats_left if occ.entry.registrable else None
+
+
+class OccurrenceSchema(OutSchema):
+    entry_id = fields.Integer(attribute="entry.id")
+    kind = fields.String(attribute="entry.kind")
+    title = fields.String(attribute="entry.title")
     starts_at = LocalDateTime(attribute="start")
     ends_at = LocalDateTime(attribute="end")
-    all_day = fields.Function(lambda o: o.entry.all_day)
-    branch_id = fields.Function(lambda o: o.entry.branch_id)
-    district_ids = fields.Function(lambda o: [d.id for d in o.entry.districts])
-    place = fields.Function(lambda o: o.entry.place)
-    colour = fields.Function(lambda o: o.entry.display_colour)
+    all_day = fields.Boolean(attribute="entry.all_day")
+    branch_id = fields.Integer(attribute="entry.branch_id")
+    district_ids = Computed(lambda o: [d.id for d in o.entry.districts], fields.List(fields.Integer()))
+    place = fields.String(attribute="entry.place", allow_none=True)
+    colour = fields.String(attribute="entry.display_colour")
     cancelled = fields.Boolean()
-    seats_left = fields.Method("get_seats_left", allow_none=True)
-
-    def get_seats_left(self, occ):
-        """`occ` is a SeatedOccurrence (registrations.with_seats): its seats were counted beforehand."""
-        return occ.seats_left if occ.entry.registrable else None
+    seats_left = Computed(
+        _seats_left, fields.Integer(allow_none=True, metadata={"description": "null: no registration"})
+    )
 
 
 class CancellationSchema(BaseSchema):
@@ -45,8 +57,7 @@ class CancellationSchema(BaseSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class EntrySchema(BaseSchema):
-    id = fields.Integer(dump_only=True)
+class EntryInSchema(BaseSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
     branch_id = Id(required=True, strict=True)
@@ -81,11 +92,6 @@ class EntrySchema(BaseSchema):
     status = fields.String(
         load_default=EntryStatus.PUBLISHED.value, validate=validate.OneOf([s.value for s in EntryStatus])
     )
-    cancelled_occurrences = fields.Function(
-        lambda e: [LocalDateTime()._serialize(c.occurrence_start, None, None) for c in e.cancellations],
-        dump_only=True,
-    )
-    phase = fields.String(dump_only=True)
 
     @validates_schema
     def _all_day_dates(self, data, **kwargs):
@@ -103,6 +109,19 @@ class EntrySchema(BaseSchema):
                         )
 
 
+class EntrySchema(EntryInSchema, OutSchema):
+    """An entry as answered: its fields, and what became of it."""
+
+    id = fields.Integer()
+    district_ids = Computed(lambda e: [d.id for d in e.districts], fields.List(fields.Integer()))
+    merchant_ids = Computed(lambda e: [m.id for m in e.merchants], fields.List(fields.Integer()))
+    cancelled_occurrences = Computed(
+        lambda e: [LocalDateTime()._serialize(c.occurrence_start, None, None) for c in e.cancellations],
+        fields.List(fields.String(metadata={"format": "date-time"})),
+    )
+    phase = fields.String(metadata={"example": "upcoming"})
+
+
 class EntryQueryArgs(BaseSchema):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     branch_id = Id(load_default=None)
@@ -112,30 +131,36 @@ class RegistrationCreateSchema(BaseSchema):
     occurrence_start = LocalDateTime(required=True)
 
 
-class RegistrationSchema(BaseSchema):
+class RegistrationSchema(OutSchema):
     id = fields.Integer()
     entry_id = fields.Integer()
-    title = fields.Function(lambda r: r.entry.title)
+    title = fields.String(attribute="entry.title")
     occurrence_start = LocalDateTime()
     status = fields.String()
     created_at = LocalDateTime()
     checked_in_at = LocalDateTime(allow_none=True)
-    checkin_payload = fields.Method("get_payload", allow_none=True)
+    checkin_payload = Computed(
+        lambda reg: _checkin_payload(reg),
+        fields.String(
+            allow_none=True, metadata={"description": "The check-in QR's payload while registered"}
+        ),
+    )
 
-    def get_payload(self, reg):
-        from mall.programme.registrations import checkin_payload
 
-        return checkin_payload(reg) if reg.status == "registered" else None
+def _checkin_payload(reg):
+    from mall.programme.registrations import checkin_payload
+
+    return checkin_payload(reg) if reg.status == "registered" else None
 
 
 class CheckinSchema(BaseSchema):
     payload = fields.String(required=True, validate=validate.Length(min=1, max=4096))
 
 
-class CheckinResultSchema(BaseSchema):
+class CheckinResultSchema(OutSchema):
     registration_id = fields.Integer(attribute="id")
     entry_id = fields.Integer()
-    title = fields.Function(lambda r: r.entry.title)
+    title = fields.String(attribute="entry.title")
     occurrence_start = LocalDateTime()
-    customer = fields.Function(lambda r: r.user.name)
+    customer = fields.String(attribute="user.name")
     checked_in_at = LocalDateTime()

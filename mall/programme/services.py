@@ -249,6 +249,9 @@ def rebuild_windows(entry: ProgrammeEntry, now: datetime | None = None) -> int:
             sa.insert(ProgrammeWindow),
             [{"entry_id": entry.id, "opens_at": lo, "closes_at": hi} for lo, hi in spans],
         )
+    from mall.programme.linking import forget_windows
+
+    forget_windows()
     return len(spans)
 
 

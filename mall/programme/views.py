@@ -197,7 +197,7 @@ def cancel_registration(registration_id: int):
 def feed(token: str):
     """iCalendar subscription: a signed URL, since calendar apps cannot sign in."""
     branch_id, district_id = ical.read_token(token)
-    body = ical.build_feed(branch_id, district_id, request.host.split(":")[0])
+    body = ical.build_feed(branch_id, district_id)
     return Response(
         body,
         mimetype="text/calendar",

@@ -3,7 +3,9 @@ voucher is redeemed, and taken back by a compensating entry when that redemption
 
 from __future__ import annotations
 
+from alliance.core.extensions import db
 from alliance.incentives import services as incentives
+from alliance.merchants.models import Merchant
 from mall.redemption.hooks import RedemptionEvent, RedemptionHook
 
 SOURCE = "redemption"
@@ -12,6 +14,7 @@ SOURCE = "redemption"
 def credit_cashback(event: RedemptionEvent) -> None:
     redemption = event.redemption
     if redemption.cashback_fen and event.voucher is not None:
+        merchant = db.session.get(Merchant, redemption.merchant_id)
         incentives.credit(
             redemption.customer_id,
             redemption.cashback_fen,
@@ -19,6 +22,7 @@ def credit_cashback(event: RedemptionEvent) -> None:
             source_type=SOURCE,
             source_id=redemption.id,
             note=event.voucher.coupon.title[:200],
+            branch_id=merchant.branch_id if merchant else None,
         )
 
 

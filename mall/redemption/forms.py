@@ -1,10 +1,10 @@
-"""The till's forms: scan or type, the amount, confirm; and a reversal with its reason."""
+"""The till's forms: one screen to scan or type, enter the amount and confirm; a reversal with its reason."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from alliance.core.forms import BaseForm
@@ -14,13 +14,15 @@ from alliance.core.money import AmountTooLarge, parse_yuan
 class TillForm(BaseForm):
     code = StringField(
         _l("Voucher code"),
-        validators=[Optional(), Length(max=64)],
+        # a scanner gun types the whole signed QR payload into this field
+        validators=[Optional(), Length(max=1000)],
         render_kw={
             "autocomplete": "off",
             "autocapitalize": "characters",
             "spellcheck": "false",
             "placeholder": "K7Q9-M2XP-ABCD",
             "enterkeyhint": "next",
+            "autofocus": True,
         },
     )
     qr_payload = HiddenField(validators=[Optional(), Length(max=1000)])
@@ -42,7 +44,14 @@ class TillForm(BaseForm):
             "enterkeyhint": "go",
         },
     )
-    submit = SubmitField(_l("Next"))
+    # The customer's payment code for incentive cash (激励金), with a voucher or alone.
+    customer_code = StringField(
+        _l("Payment code for incentive cash (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    nonce = HiddenField(validators=[DataRequired(), Length(min=8, max=64)])
+    submit = SubmitField(_l("Confirm redemption"))
 
     def validate_amount(self, field):
         try:
@@ -56,15 +65,31 @@ class TillForm(BaseForm):
         self.amount_fen = fen
 
 
-class ConfirmRedemptionForm(BaseForm):
-    ticket = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("Confirm redemption"))
+REVERSAL_REASONS = [
+    _l("The customer cancelled the order"),
+    _l("Wrong amount entered"),
+    _l("Wrong voucher scanned"),
+    _l("The customer asked to pay without the voucher"),
+]
 
 
 class ReversalForm(BaseForm):
+    preset = RadioField(
+        _l("Reason"),
+        choices=[(str(i), label) for i, label in enumerate(REVERSAL_REASONS)] + [("other", _l("Other"))],
+        validators=[Optional()],
+        validate_choice=False,
+    )
     reason = TextAreaField(
         _l("Reason"),
-        validators=[DataRequired(message=_l("Say why, for the records.")), Length(max=500)],
+        validators=[Length(max=500)],
         render_kw={"rows": 2, "placeholder": _l("For example: the customer cancelled the order")},
     )
     submit = SubmitField(_l("Reverse"))
+
+    def validate_reason(self, field):
+        preset = self.preset.data
+        if preset not in (None, "", "None", "other") and preset.isdigit():
+            field.data = str(REVERSAL_REASONS[int(preset)])
+        elif not (field.data or "").strip():
+            raise ValidationError(_l("Say why, for the records."))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alliance.audit.services import record
 from alliance.branches.services import can_manage_branch
@@ -32,7 +33,7 @@ from alliance.core.extensions import attempts, db
 from alliance.core.i18n import localtime
 from alliance.merchants.models import Merchant
 from mall.coupons import rules
-from mall.redemption import hooks
+from mall.redemption import hooks, spending
 from mall.redemption.models import Redemption
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher, VoucherStatus
@@ -105,6 +106,8 @@ def check(actor, voucher: Voucher, order_amount_fen: int, now: datetime | None =
         raise WrongMerchant()
     if voucher.status == VoucherStatus.REDEEMED:
         raise AlreadyRedeemed(_l("Already used at %(when)s.", when=_used_at_text(voucher, now)))
+    if voucher.status == VoucherStatus.REVOKED:
+        raise InvalidState(_l("This voucher was taken back: the purchase that gave it was reversed."))
     if voucher.status == VoucherStatus.EXPIRED:
         raise Expired(_l("Expired on %(when)s.", when=localtime(voucher.valid_until or voucher.expired_at)))
     refusal = rules.usability_refusal(voucher.coupon, voucher.valid_from, voucher.valid_until, now)
@@ -120,10 +123,14 @@ def redeem(
     *,
     method: str = "code",
     now: datetime | None = None,
+    incentive_fen: int = 0,
+    customer_id: int | None = None,
 ) -> Redemption:
-    """Use `voucher` for an order at the actor's till. Exactly one concurrent attempt succeeds."""
+    """Use `voucher` for an order at the actor's till. Exactly one concurrent attempt succeeds.
+    `incentive_fen` of the holder's incentive cash (激励金) is spent on what remains to pay."""
     now = now or clock.now_utc()
     quote = check(actor, voucher, order_amount_fen, now)
+    spending.check_spend(voucher.user_id, customer_id, incentive_fen, quote.payable_fen)
     won = db.session.execute(
         sa.update(Voucher)
         .where(
@@ -134,33 +141,50 @@ def redeem(
         .values(status=VoucherStatus.REDEEMED, redeemed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(voucher, ["status", "redeemed_at"])
     if not won:
         db.session.refresh(voucher)
         if voucher.status == VoucherStatus.REDEEMED:
             raise AlreadyRedeemed(_l("Already used at %(when)s.", when=_used_at_text(voucher, now)))
         raise Expired()
+    # The row now says what this statement wrote: no reload to answer with it.
+    set_committed_value(voucher, "status", VoucherStatus.REDEEMED)
+    set_committed_value(voucher, "redeemed_at", now)
     redemption = Redemption(
+        voucher=voucher,
         voucher_id=voucher.id,
         merchant_id=actor.merchant_id,
         clerk_id=actor.id,
         customer_id=voucher.user_id,
         order_amount_fen=quote.order_amount_fen,
         discount_fen=quote.discount_fen,
-        payable_fen=quote.payable_fen,
+        payable_fen=quote.payable_fen - incentive_fen,
         cashback_fen=quote.cashback_fen,
+        incentive_fen=incentive_fen,
         method=method,
         redeemed_at=now,
     )
+    # The voucher row was won above, so the unique index on standing redemptions cannot refuse this
+    # row unless the database was changed by hand; then the whole transaction rolls back.
     try:
-        with db.session.begin_nested():
-            db.session.add(redemption)
-            db.session.flush()
+        db.session.add(redemption)
+        db.session.flush()
     except IntegrityError:
         raise AlreadyRedeemed()
+    spending.spend(redemption)
     event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
     redemption.extras = event.extras
     return redemption
+
+
+def issued_by(redemption: Redemption) -> list[Voucher]:
+    """The vouchers a redemption's after-redeem hooks issued the customer (a chain's rewards)."""
+    return list(
+        db.session.scalars(
+            sa.select(Voucher)
+            .where(Voucher.issued_by_redemption_id == redemption.id)
+            .order_by(Voucher.coupon_id)
+        )
+    )
 
 
 def get_for_merchant(actor, redemption_id: int) -> Redemption:
@@ -208,12 +232,14 @@ def reverse(actor, redemption_id: int, reason: str | None, now: datetime | None 
         .values(status=VoucherStatus.ACTIVE, redeemed_at=None)
         .execution_options(synchronize_session=False)
     )
+    spending.refund(redemption, reason)
     event = hooks.after_reverse(
         hooks.RedemptionEvent(redemption, redemption.voucher, actor, now, reason=reason)
     )
     db.session.refresh(redemption)
     redemption.extras = event.extras
-    db.session.expire(redemption.voucher)
+    if redemption.voucher is not None:  # incentive cash spent alone has no voucher
+        db.session.expire(redemption.voucher)
     record(actor, "redemption.reverse", redemption, reason=reason, data={"voucher_id": redemption.voucher_id})
     return redemption
 

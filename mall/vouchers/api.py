@@ -6,7 +6,7 @@ from flask import Response
 
 from alliance.accounts.auth import current_api_user, require_api_user
 from alliance.core import idempotency
-from alliance.core.api import api_blueprint, errors
+from alliance.core.api import api_blueprint, binary, errors
 from mall.vouchers import qr, services
 from mall.vouchers.schemas import VoucherListArgs, VoucherSchema
 
@@ -30,14 +30,14 @@ IDEMPOTENCY_DOC = {
 @blp.doc(**IDEMPOTENCY_DOC)
 @blp.response(201, VoucherSchema)
 @errors(blp, 401, 403, 404, 409, 422)
-def claim(coupon_id: int):
+def claim_coupon(coupon_id: int):
     """Claim a voucher (customer): `sold_out`, `limit_reached` or `not_claimable` when it cannot be."""
     user = current_api_user()
 
     def work():
-        return 201, VoucherSchema().dump(services.claim(user, coupon_id))
+        return 201, services.claim(user, coupon_id)
 
-    return idempotency.json_once(user.id, None, work)
+    return idempotency.json_once(user.id, None, work, VoucherSchema().dump)
 
 
 @blp.route("/me/vouchers", methods=["GET"])
@@ -45,7 +45,7 @@ def claim(coupon_id: int):
 @blp.arguments(VoucherListArgs, location="query")
 @blp.response(200, VoucherSchema(many=True))
 @errors(blp, 401, 403, 422)
-def my_vouchers(args):
+def list_my_vouchers(args):
     """The customer's vouchers, optionally of one status."""
     return services.wallet(current_api_user(), args.get("status"))
 
@@ -54,7 +54,7 @@ def my_vouchers(args):
 @require_api_user("customer")
 @blp.response(200, VoucherSchema)
 @errors(blp, 401, 403, 404)
-def my_voucher(voucher_id: int):
+def get_my_voucher(voucher_id: int):
     """One voucher, with a fresh signed QR payload."""
     return services.get_own(current_api_user(), voucher_id)
 
@@ -67,9 +67,9 @@ def _image(voucher_id: int, body, mimetype: str) -> Response:
 
 @blp.route("/me/vouchers/<int:voucher_id>/qr.png", methods=["GET"])
 @require_api_user("customer")
-@blp.response(200, content_type="image/png", description="The QR image of a fresh `qr_payload`")
+@blp.doc(**binary("image/png", "The QR image of a fresh `qr_payload`"))
 @errors(blp, 401, 403, 404)
-def voucher_qr_png(voucher_id: int):
+def get_voucher_qr_png(voucher_id: int):
     """The voucher's QR code as PNG."""
     voucher = services.get_own(current_api_user(), voucher_id)
     return _image(voucher_id, qr.png(services.qr_payload(voucher)), "image/png")
@@ -77,9 +77,9 @@ def voucher_qr_png(voucher_id: int):
 
 @blp.route("/me/vouchers/<int:voucher_id>/qr.svg", methods=["GET"])
 @require_api_user("customer")
-@blp.response(200, content_type="image/svg+xml", description="The QR image of a fresh `qr_payload`")
+@blp.doc(**binary("image/svg+xml", "The QR image of a fresh `qr_payload`"))
 @errors(blp, 401, 403, 404)
-def voucher_qr_svg(voucher_id: int):
+def get_voucher_qr_svg(voucher_id: int):
     """The voucher's QR code as SVG."""
     voucher = services.get_own(current_api_user(), voucher_id)
     return _image(voucher_id, qr.svg(services.qr_payload(voucher)), "image/svg+xml")

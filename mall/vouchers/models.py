@@ -17,12 +17,14 @@ class VoucherStatus(StrEnum):
     ACTIVE = "active"
     REDEEMED = "redeemed"
     EXPIRED = "expired"
+    REVOKED = "revoked"  # a chain's reward taken back with the redemption that gave it
 
 
 STATUS_LABELS = {
     VoucherStatus.ACTIVE: _l("Ready to use"),
     VoucherStatus.REDEEMED: _l("Used"),
     VoucherStatus.EXPIRED: _l("Expired"),
+    VoucherStatus.REVOKED: _l("Revoked"),
 }
 
 
@@ -35,6 +37,9 @@ class Voucher(db.Model):
         sa.Index("ix_vouchers_status_valid_until", "status", "valid_until"),
         sa.Index("ix_vouchers_coupon_user", "coupon_id", "user_id"),
         sa.Index("ix_vouchers_merchant_user_status", "merchant_id", "user_id", "status"),
+        sa.Index("ix_vouchers_promotion_id", "promotion_id"),
+        # A chain gives one voucher of each reward coupon per redemption, however often it is retried.
+        sa.UniqueConstraint("issued_by_redemption_id", "coupon_id", name="uq_vouchers_issued_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,9 +53,17 @@ class Voucher(db.Model):
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The cross-industry promotion (chain or pack) this voucher came from, if any.
+    promotion_id: Mapped[int | None] = mapped_column(sa.ForeignKey("promotions.id"))
+    # The redemption whose chain issued this voucher (revoked with it while unused).
+    issued_by_redemption_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("redemptions.id", use_alter=True)
+    )
 
     coupon = relationship("Coupon", lazy="joined", innerjoin=True)
     user = relationship("User", lazy="select")
+    promotion = relationship("Promotion", lazy="select")
+    issued_by = relationship("Redemption", lazy="select", foreign_keys=[issued_by_redemption_id])
 
     def status_at(self, now: datetime) -> str:
         """The status as of `now`: past its validity an active voucher is expired, job or no job."""

@@ -1,31 +1,43 @@
 """Claiming vouchers, the wallet, codes and signed QR payloads, expiry and reminders.
 
-A claim is one transaction of conditional statements, so it holds under any number of concurrent
-requests on SQLite and PostgreSQL alike:
-  1. the per-customer counter row is created if missing, then `claimed = claimed + 1 WHERE claimed < limit`;
-  2. the same for the customer's counter of the local day, when the coupon has a daily limit;
-  3. `stock_remaining = stock_remaining - 1 WHERE stock_remaining > 0 AND status = 'approved'`;
-  4. the voucher row.
-A statement that changes no row answers `limit_reached` or `sold_out`, and the transaction rolls back.
+A claim is three reusable steps (a coupon pack or a chain reward composes them the same way):
+  1. `check_claim`: the coupon's rules, the registered claim rules and its audience, no writes;
+  2. `take_stock`: conditional statements only, so it holds under any number of concurrent requests
+     on SQLite and PostgreSQL alike: the per-customer counter (one upsert that increments only under
+     the limit), the same for the local day's counter when the coupon has a daily limit, then
+     `stock_remaining = stock_remaining - 1 WHERE stock_remaining > 0 AND status = 'approved'`;
+     a statement that changes no row answers `limit_reached` or `sold_out`, and what was taken is
+     given back;
+  3. `issue_vouchers`: the voucher rows, in one INSERT.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import orm
 
 from alliance.core import clock, codes, signing
-from alliance.core.db import insert_ignore
-from alliance.core.errors import Forbidden, InvalidCode, LimitReached, NotClaimable, NotFound, SoldOut
+from alliance.core.db import dialect_insert
+from alliance.core.errors import (
+    DomainError,
+    Forbidden,
+    InvalidCode,
+    LimitReached,
+    NotClaimable,
+    NotFound,
+    SoldOut,
+)
 from alliance.core.extensions import db
 from alliance.notifications.services import notify, register_kind
-from mall.coupons import rules
-from mall.coupons.models import Audience, Coupon, CouponStatus
+from mall.coupons import rules, stock
+from mall.coupons.models import Audience, Coupon
 from mall.vouchers.models import ClaimCounter, DailyClaimCounter, Voucher, VoucherStatus
 
 CODE_LENGTH = 12  # 11 random characters from 31 and a check character: about 2.5 × 10^16 codes
@@ -56,15 +68,18 @@ def qr_refresh_seconds() -> int:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _bump(table, where, limit: int) -> bool:
-    """`claimed = claimed + 1` if still under `limit`; False when the limit is used up."""
-    result = db.session.execute(
-        sa.update(table)
-        .where(*where, table.claimed < limit)
-        .values(claimed=table.claimed + 1)
-        .execution_options(synchronize_session=False)
+def load_coupon(coupon_id: int) -> Coupon:
+    """The coupon a claim names, with its merchant and partners, in one statement."""
+    coupon = (
+        db.session.scalars(
+            sa.select(Coupon).where(Coupon.id == coupon_id).options(orm.joinedload(Coupon.partners))
+        )
+        .unique()
+        .first()
     )
-    return result.rowcount == 1
+    if coupon is None:
+        raise NotFound()
+    return coupon
 
 
 def _has_redeemed_here(user_id: int, merchant_id: int) -> bool:
@@ -94,94 +109,205 @@ def validity_for(coupon: Coupon, claimed_at: datetime) -> tuple[datetime, dateti
     return valid_from, coupon.valid_until
 
 
-def claim(customer, coupon_id: int, now: datetime | None = None) -> Voucher:
-    """Claim one voucher of `coupon_id` for `customer` (see the module's docstring for how)."""
-    if customer.role != "customer":
+def check_claim(customer, coupon: Coupon, now: datetime) -> None:
+    """Step 1 of a claim, no writes: whether `customer` may claim `coupon` at `now` (the coupon's
+    rules, the registered claim rules, its audience). Raises the domain error that says why not."""
+    if customer is None or customer.role != "customer":
         raise Forbidden(_l("Only customers claim vouchers."))
-    now = now or clock.now_utc()
-    coupon = db.session.get(Coupon, coupon_id)
-    if coupon is None:
-        raise NotFound()
     refusal = rules.claim_refusal(coupon, now)
     if refusal is not None:
         raise refusal
     if coupon.audience == Audience.NEW_CUSTOMERS and _has_redeemed_here(customer.id, coupon.merchant_id):
         raise NotClaimable(_l("This offer is for new customers of this shop."))
 
-    bind = db.session.get_bind()
-    db.session.execute(
-        insert_ignore(ClaimCounter.__table__, bind, coupon_id=coupon.id, user_id=customer.id, claimed=0)
-    )
-    if not _bump(
-        ClaimCounter,
-        (ClaimCounter.coupon_id == coupon.id, ClaimCounter.user_id == customer.id),
-        coupon.per_customer_limit,
-    ):
-        raise LimitReached(_l("Limit %(n)s per customer.", n=coupon.per_customer_limit))
-    if coupon.daily_limit:
-        today = clock.to_local(now).date()
-        db.session.execute(
-            insert_ignore(
-                DailyClaimCounter.__table__,
-                bind,
-                coupon_id=coupon.id,
-                user_id=customer.id,
-                day=today,
-                claimed=0,
-            )
-        )
-        if not _bump(
-            DailyClaimCounter,
-            (
-                DailyClaimCounter.coupon_id == coupon.id,
-                DailyClaimCounter.user_id == customer.id,
-                DailyClaimCounter.day == today,
-            ),
-            coupon.daily_limit,
-        ):
-            raise LimitReached(_l("Limit %(n)s per customer per day.", n=coupon.daily_limit))
 
+def _bump_counter(table, key: dict, limit: int) -> bool:
+    """One upsert: the counter row is created at 1, or incremented only while under `limit`.
+    False (no row changed) when the limit is used up."""
+    bind = db.session.get_bind()
+    stmt = dialect_insert(table, bind).values(**key, claimed=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={"claimed": table.c.claimed + 1},
+        where=table.c.claimed < limit,
+    )
+    return db.session.execute(stmt.returning(table.c.claimed)).first() is not None
+
+
+def _unbump_counter(table, key: dict) -> None:
+    db.session.execute(
+        sa.update(table)
+        .where(*(table.c[name] == value for name, value in key.items()))
+        .values(claimed=table.c.claimed - 1)
+    )
+
+
+ROW = -1  # the unit came from the coupon row itself (an unsharded coupon)
+
+
+def _take_unit(customer, coupon: Coupon, now: datetime) -> int | None:
+    """One voucher's worth of stock, in one conditional statement that re-checks what must hold:
+    stock left and the coupon claimable now (status, windows, the registered claim rules), so a
+    check made on slightly older data (a per-process cache) can never let a claim through.
+    The shard taken (`ROW` for an unsharded coupon), or None when nothing could be taken."""
+    claimable = rules.claimable_clause(now, with_merchant=False)
+    if coupon.stock_shards:
+        return stock.take(coupon, customer.id, claimable)
     taken = db.session.execute(
         sa.update(Coupon)
-        .where(
-            Coupon.id == coupon.id,
-            Coupon.stock_remaining > 0,
-            Coupon.status == CouponStatus.APPROVED,
-        )
+        .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, claimable)
         .values(stock_remaining=Coupon.stock_remaining - 1)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(coupon, ["stock_remaining", "status"])
-    if not taken:
-        if coupon.status != CouponStatus.APPROVED:
-            raise NotClaimable(_l("This offer has ended."))
-        raise SoldOut()
+    return ROW if taken == 1 else None
 
-    valid_from, valid_until = validity_for(coupon, now)
-    voucher = _insert_voucher(
-        coupon_id=coupon.id,
-        user_id=customer.id,
-        merchant_id=coupon.merchant_id,
-        status=VoucherStatus.ACTIVE,
-        claimed_at=now,
-        valid_from=valid_from,
-        valid_until=valid_until,
+
+def _give_back_unit(coupon: Coupon, unit: int) -> None:
+    if unit != ROW:
+        stock.give_back(coupon, unit)
+        return
+    db.session.execute(
+        sa.update(Coupon)
+        .where(Coupon.id == coupon.id)
+        .values(stock_remaining=Coupon.stock_remaining + 1)
+        .execution_options(synchronize_session=False)
     )
-    return voucher
 
 
-def _insert_voucher(**values) -> Voucher:
-    """A voucher with a fresh random code; a clash with an existing code (about one in 10^16) retries."""
+def _stock_refusal(coupon: Coupon, now: datetime) -> DomainError:
+    """Why the stock statement changed nothing: read the coupon afresh and say."""
+    db.session.refresh(coupon)
+    refusal = rules.claim_refusal(coupon, now)
+    if refusal is None or isinstance(refusal, SoldOut):
+        return SoldOut()
+    return refusal
+
+
+@dataclass
+class _Taken:
+    coupon: Coupon
+    counters: list[tuple[Any, dict]]
+    unit: int | None = None
+
+
+def _take_one(customer, coupon: Coupon, now: datetime) -> tuple[_Taken, DomainError | None]:
+    taken = _Taken(coupon, [])
+    key = {"coupon_id": coupon.id, "user_id": customer.id}
+    if not _bump_counter(ClaimCounter.__table__, key, coupon.per_customer_limit):
+        return taken, LimitReached(_l("Limit %(n)s per customer.", n=coupon.per_customer_limit))
+    taken.counters.append((ClaimCounter.__table__, key))
+    if coupon.daily_limit:
+        day_key = {**key, "day": clock.to_local(now).date()}
+        if not _bump_counter(DailyClaimCounter.__table__, day_key, coupon.daily_limit):
+            return taken, LimitReached(_l("Limit %(n)s per customer per day.", n=coupon.daily_limit))
+        taken.counters.append((DailyClaimCounter.__table__, day_key))
+    taken.unit = _take_unit(customer, coupon, now)
+    if taken.unit is None:
+        return taken, _stock_refusal(coupon, now)
+    return taken, None
+
+
+def _give_back(taken: _Taken) -> None:
+    for table, key in taken.counters:
+        _unbump_counter(table, key)
+    if taken.unit is not None:
+        _give_back_unit(taken.coupon, taken.unit)
+
+
+def take_stock(customer, coupons: list[Coupon], now: datetime) -> None:
+    """Step 2 of a claim: for each coupon (one or several, a pack), the customer's counter, the
+    customer's counter of the local day (when the coupon has a daily limit) and one unit of stock;
+    all or nothing.
+
+    Coupons are taken in id order, so two packs sharing coupons lock rows in the same order and
+    PostgreSQL never deadlocks. Every statement is conditional (an upsert that increments only under
+    the limit, `stock_remaining > 0`), so concurrent claims never oversell. When any coupon fails,
+    what was taken from the others (and from the failing one) is given back in the same transaction
+    and the failing coupon's domain error is raised (`sold_out`, `limit_reached`, `not_claimable`),
+    with `coupon_id` naming it and `failures` mapping every failing coupon id to its error.
+    """
+    done: list[_Taken] = []
+    failures: dict[int, DomainError] = {}
+    for coupon in sorted(coupons, key=lambda c: c.id):
+        taken, error = _take_one(customer, coupon, now)
+        if error is not None:
+            _give_back(taken)
+            failures.setdefault(coupon.id, error)
+        else:
+            done.append(taken)
+    if failures:
+        for taken in done:
+            _give_back(taken)
+        first_id = min(failures)
+        error = failures[first_id]
+        error.coupon_id = first_id
+        error.failures = failures
+        raise error
+
+
+def issue_vouchers(customer, coupons: list[Coupon], now: datetime, **voucher_fields) -> list[Voucher]:
+    """Step 3 of a claim: one active voucher of each coupon for `customer`, in one INSERT, in the
+    order given. `voucher_fields` are further columns of every voucher (what issued it, ...).
+
+    Codes are random; a clash with an existing code (about one in 10^16) skips that row
+    (ON CONFLICT DO NOTHING) and only it is tried again with a new code. The vouchers come back as
+    loaded objects of the session, so answering with them costs no further statement.
+    """
+    if not coupons:
+        return []
+    rows = []
+    for coupon in coupons:
+        valid_from, valid_until = validity_for(coupon, now)
+        rows.append(
+            {
+                "coupon_id": coupon.id,
+                "user_id": customer.id,
+                "merchant_id": coupon.merchant_id,
+                "status": VoucherStatus.ACTIVE.value,
+                "claimed_at": now,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+                "redeemed_at": None,
+                "expired_at": None,
+                **voucher_fields,
+            }
+        )
+    table = Voucher.__table__
+    bind = db.session.get_bind()
+    ids: dict[str, int] = {}
+    waiting = rows
     for _attempt in range(5):
-        voucher = Voucher(code=codes.new_code(CODE_LENGTH), **values)
-        try:
-            with db.session.begin_nested():
-                db.session.add(voucher)
-                db.session.flush()
-        except IntegrityError:
-            continue
-        return voucher
-    raise RuntimeError("could not find a free voucher code")
+        for row in waiting:
+            row["code"] = codes.new_code(CODE_LENGTH)
+        stmt = dialect_insert(table, bind).values(waiting).on_conflict_do_nothing()
+        for voucher_id, code in db.session.execute(stmt.returning(table.c.id, table.c.code)):
+            ids[code] = voucher_id
+        waiting = [row for row in waiting if row["code"] not in ids]
+        if not waiting:
+            break
+    else:
+        raise RuntimeError("could not find a free voucher code")
+
+    issued = []
+    for coupon, row in zip(coupons, rows, strict=True):
+        voucher = Voucher(id=ids[row["code"]], **row)
+        voucher.coupon = coupon
+        orm.make_transient_to_detached(voucher)
+        db.session.add(voucher)
+        issued.append(voucher)
+    return issued
+
+
+def claim(customer, coupon_id: int, now: datetime | None = None) -> Voucher:
+    """Claim one voucher of `coupon_id` for `customer`: check, take stock, issue."""
+    if customer is None or customer.role != "customer":
+        raise Forbidden(_l("Only customers claim vouchers."))
+    now = now or clock.now_utc()
+    coupon = load_coupon(coupon_id)
+    check_claim(customer, coupon, now)
+    take_stock(customer, [coupon], now)
+    [voucher] = issue_vouchers(customer, [coupon], now)
+    return voucher
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -217,7 +343,7 @@ def wallet(user, status: str | None = None, now: datetime | None = None) -> list
 def wallet_counts(user, now: datetime | None = None) -> dict[str, int]:
     now = now or clock.now_utc()
     counts = {}
-    for status in VoucherStatus:
+    for status in (VoucherStatus.ACTIVE, VoucherStatus.REDEEMED, VoucherStatus.EXPIRED):
         counts[status.value] = int(
             db.session.scalar(
                 sa.select(sa.func.count(Voucher.id)).where(
@@ -270,13 +396,17 @@ def get_own(user, voucher_id: int) -> Voucher:
 # ---------------------------------------------------------------------------------------------------
 
 
+# A voucher read at a till comes with its coupon (joined); the partners load only for a partner's till.
+_AT_TILL = (orm.defaultload(Voucher.coupon).lazyload(Coupon.partners),)
+
+
 def find_by_code(text: str) -> Voucher | None:
     """The voucher a typed code names, or None. A code with a wrong check character never reaches
     the database."""
     code = codes.normalise(text)
     if not codes.is_well_formed(code, CODE_LENGTH):
         return None
-    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code))
+    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code).options(*_AT_TILL))
 
 
 def qr_payload(voucher: Voucher, now: datetime | None = None) -> str:
@@ -308,7 +438,7 @@ def voucher_from_payload(payload: str, now: datetime | None = None) -> Voucher:
         raise InvalidCode(
             _l("This QR code is out of date. Ask the customer to refresh it, or type the code.")
         )
-    voucher = db.session.get(Voucher, data["v"])
+    voucher = db.session.get(Voucher, data["v"], options=_AT_TILL)
     if voucher is None:
         raise ForgedPayload()
     return voucher

@@ -68,7 +68,7 @@ def test_admin_pages_on_a_desktop(live_server, browser, app, db):
         desk.fill("#username", admin.username)
         desk.fill("#password", factories.PASSWORD)
         desk.click("#submit")
-        desk.wait_for_url(live_server.url + "/")
+        desk.wait_for_url(live_server.url + "/staff/dashboard")
         desk.goto(live_server.url + "/admin/districts")
         assert desk.get_by_role("cell", name="万达广场商圈").is_visible()
         screenshot(desk, "foundation-admin-districts-desktop")

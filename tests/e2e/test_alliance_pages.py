@@ -86,15 +86,37 @@ def test_staff_decide_an_application_on_a_phone(alliance_demo, live_server, page
 
 
 def test_a_shop_applies_and_sees_what_happens_next(alliance_demo, live_server, page):
+    from tests.merchants.factories import licence_photo
+
     page.goto(live_server.url + "/join")
+    assert page.input_value("#format") == "" and page.input_value("#district_id") == ""  # nothing chosen
     page.fill("#name", "街角咖啡")
     page.select_option("#district_id", label="城东支行 · 老街商圈")
+    page.select_option("#format", "street_shop")
     page.select_option("#industry", "catering")
     page.select_option("#store_type", "restaurant")
+    page.fill("#address", "老街 8 号")
+    page.fill("#legal_name", "杭州街角咖啡有限公司")
+    page.fill("#credit_code", "91350100M000100Y44")  # one character wrong
+    page.set_input_files(
+        "#licence", files=[{"name": "licence.jpg", "mimeType": "image/jpeg", "buffer": licence_photo()}]
+    )
+    page.fill("#contact_name", "陈店长")
+    page.fill("#contact_mobile", "13800001234")
     page.fill("#username", "jiejiao")
     page.fill("#password", "longenough")
     page.fill("#confirm", "longenough")
     screenshot(page, "alliance-apply-zh")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert page.get_by_text("最后一位校验码不符").is_visible()
+    screenshot(page, "alliance-apply-wrong-code-zh")
+    page.fill("#credit_code", "91350100M000100Y43")
+    page.set_input_files(
+        "#licence", files=[{"name": "licence.jpg", "mimeType": "image/jpeg", "buffer": licence_photo()}]
+    )
+    page.fill("#password", "longenough")
+    page.fill("#confirm", "longenough")
     page.click("#submit")
     page.wait_for_url(live_server.url + "/my-shop")
     assert page.get_by_text("您的申请正在审核中").is_visible()

@@ -3,6 +3,7 @@ rate limiting of failed attempts; Idempotency-Key on claims and redemptions."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -167,12 +168,22 @@ def test_the_merchants_redemptions_newest_first(client, till):
         v = vouchers.claim(customer, coupon.id)
         assert redeem(client, clerk, code=v.code, order_amount_fen=amount).status_code == 201
         clock.advance(timedelta(minutes=1))
-    r = client.get(f"/api/v1/merchants/{shop.id}/redemptions?page_size=2", headers=factories.auth(owner))
+    r = client.get(f"/api/v1/merchants/{shop.id}/redemptions?per_page=2", headers=factories.auth(owner))
     assert r.status_code == 200
-    assert [x["order_amount_fen"] for x in r.get_json()] == [12000, 11000]
-    assert '"total": 3' in r.headers["X-Pagination"]
+    assert [x["order_amount_fen"] for x in r.get_json()["items"]] == [12000, 11000]
+    assert {k: r.get_json()[k] for k in ("page", "per_page", "total")} == {
+        "page": 1,
+        "per_page": 2,
+        "total": 3,
+    }
+    assert json.loads(r.headers["X-Pagination"])["total"] == 3
+    r = client.get(
+        f"/api/v1/merchants/{shop.id}/redemptions?page=2&page_size=2", headers=factories.auth(owner)
+    )
+    assert [x["order_amount_fen"] for x in r.get_json()["items"]] == [10000]
+    assert json.loads(r.headers["X-Pagination"])["previous_page"] == 1
     staff = factories.auth(mf.staff_for(shop))
-    assert len(client.get(f"/api/v1/merchants/{shop.id}/redemptions", headers=staff).get_json()) == 3
+    assert client.get(f"/api/v1/merchants/{shop.id}/redemptions", headers=staff).get_json()["total"] == 3
     outsider = factories.auth(mf.owner(mf.merchant()))
     assert client.get(f"/api/v1/merchants/{shop.id}/redemptions", headers=outsider).status_code == 404
     customer_headers = factories.auth(customer)

@@ -174,34 +174,92 @@ def test_the_staff_menu_counts_coupons_waiting(client, db):
     assert re.search(r"券审核\s*<span class=\"badge[^\"]*\">2</span>", page)
 
 
-def test_the_till_checks_confirms_and_shows_a_receipt(client, db):
+def _nonce(page: str) -> str:
+    return re.search(r'name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_the_till_redeems_on_one_screen_and_shows_a_receipt(client, db):
     clock.freeze(mf.at("2026-12-02 12:00"))
     shop = mf.merchant()
     clerk = mf.clerk(shop)
     coupon = mf.live_coupon(shop, title="满100减20")
     voucher = vouchers.claim(mf.customer(), coupon.id)
     factories.login(client, clerk)
-    assert "核销券" in text(client.get("/till"))
-    r = client.post("/till/check", data={"code": voucher.code, "amount": "99999999999999"})
+    console = text(client.get("/till"))
+    assert "核销券" in console and "确认核销" in console and "autofocus" in console
+    nonce = _nonce(console)
+    r = client.post("/till/confirm", data={"code": voucher.code, "amount": "99999999999999", "nonce": nonce})
     assert "金额太大了，请核对。" in text(r)
-    r = client.post("/till/check", data={"code": voucher.code.lower(), "amount": "99.99"})
+    r = client.post("/till/confirm", data={"code": voucher.code.lower(), "amount": "99.99", "nonce": nonce})
     assert r.status_code == 422 and "未满¥100.00" in text(r) and 'value="99.99"' in text(r)
-    r = client.post("/till/check", data={"code": voucher.code, "amount": "128.5"})
-    assert r.status_code == 200
-    page = text(r)
-    assert "¥108.50" in page and "-¥20.00" in page
-    ticket = re.search(r'name="ticket" type="hidden" value="([^"]+)"', page).group(1)
-    done = client.post("/till/confirm", data={"ticket": ticket})
+    fresh = _nonce(text(r))
+    assert fresh != nonce  # a refused screen gets a new one, so the corrected try is a new request
+    done = client.post("/till/confirm", data={"code": voucher.code, "amount": "128.5", "nonce": fresh})
     assert done.status_code == 302 and "/till/receipts/" in done.headers["Location"]
-    again = client.post("/till/confirm", data={"ticket": ticket})
-    assert again.headers["Location"] == done.headers["Location"]
+    again = client.post("/till/confirm", data={"code": voucher.code, "amount": "128.5", "nonce": fresh})
+    assert again.headers["Location"] == done.headers["Location"]  # a second tap: the same receipt
     receipt = text(client.get(done.headers["Location"]))
-    assert "核销成功" in receipt and "¥108.50" in receipt
+    assert "核销成功" in receipt and "¥108.50" in receipt and "剩 30 分钟" in receipt
     assert _db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 1
-    r = client.post("/till/check", data={"code": voucher.code, "amount": "200"})
+    r = client.post("/till/confirm", data={"code": voucher.code, "amount": "200", "nonce": "n" * 16})
     assert "已被使用 12:00" in text(r)
-    r = client.post("/till/check", data={"code": "K7Q9-M2XP-ABCD", "amount": "200"})
+    r = client.post("/till/confirm", data={"code": "K7Q9-M2XP-ABCD", "amount": "200", "nonce": "m" * 16})
     assert r.status_code == 422 and "券码无效" in text(r)
+
+
+def test_the_till_recognises_a_voucher_and_quotes_as_the_amount_is_typed(client, db):
+    clock.freeze(mf.at("2026-12-02 12:00"))
+    shop = mf.merchant()
+    clerk = mf.clerk(shop)
+    coupon = mf.live_coupon(shop, title="满100减20")
+    voucher = vouchers.claim(mf.customer(), coupon.id)
+    _db.session.commit()
+    factories.login(client, clerk)
+    client.get("/till")
+
+    def ask(**body):
+        return client.post("/till/lookup", json=body)
+
+    r = ask(code=voucher.code.lower())
+    body = r.get_json()
+    assert r.status_code == 200 and body["ok"] and body["title"] == "满100减20"
+    assert body["value"] == "¥20" and body["rules"].startswith("满100减20")
+    assert body["quote"] is None and body["amount_error"] is None
+    body = ask(code=voucher.code, amount="128.5").get_json()
+    assert body["quote"] == {
+        "order": "¥128.50",
+        "discount": "¥20.00",
+        "payable": "¥108.50",
+        "cashback": None,
+        "gift": None,
+    }
+    body = ask(code=voucher.code, amount="99").get_json()
+    assert body["ok"] and body["quote"] is None and "¥100.00" in body["amount_error"]
+    wrong = ask(code=voucher.code, amount="abc").get_json()
+    assert wrong["amount_error"] == "请输入金额，例如 128 或 128.50。"
+    payload = vouchers.qr_payload(voucher)
+    assert ask(qr_payload=payload, amount="100").get_json()["quote"]["payable"] == "¥80.00"
+    assert ask(code=payload).get_json()["ok"]  # a scanner gun typing the payload into the code field
+    r = ask(code="K7Q9-M2XP-ABCD")
+    assert r.status_code == 422
+    assert r.get_json() == {"ok": False, "error": "券码无效。", "code": "invalid_code"}
+    assert ask().status_code == 422
+    redemption.redeem(clerk, voucher, 20000)
+    _db.session.commit()
+    r = ask(code=voucher.code)
+    assert r.status_code == 409 and "已被使用 12:00" in r.get_json()["error"]
+    assert _db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 1
+
+
+def test_clerks_and_owners_land_on_the_till_when_they_sign_in(client, db):
+    shop = mf.merchant()
+    for user in (mf.clerk(shop), mf.owner(shop)):
+        r = client.post("/login", data={"username": user.username, "password": factories.PASSWORD})
+        assert r.status_code == 302 and r.headers["Location"] == "/till"
+        client.post("/logout")
+    customer = mf.customer()
+    r = client.post("/login", data={"username": customer.username, "password": factories.PASSWORD})
+    assert r.headers["Location"] == "/"
 
 
 def test_the_till_reverses_with_a_reason_within_the_window(client, db):
@@ -215,10 +273,16 @@ def test_the_till_reverses_with_a_reason_within_the_window(client, db):
     factories.login(client, clerk)
     today = text(client.get("/till/today"))
     assert "今日核销" in today and f"/till/redemptions/{done.id}/reverse" in today
+    assert "撤销 · 剩 30 分钟" in today
+    form = text(client.get(f"/till/redemptions/{done.id}/reverse"))
+    assert "还剩 30 分钟可以撤销。" in form and "顾客取消了订单" in form
     r = client.post(f"/till/redemptions/{done.id}/reverse", data={"reason": ""})
     assert "请写明原因" in text(r)
-    r = client.post(f"/till/redemptions/{done.id}/reverse", data={"reason": "顾客退单"})
+    r = client.post(f"/till/redemptions/{done.id}/reverse", data={"preset": "other", "reason": ""})
+    assert "请写明原因" in text(r)
+    r = client.post(f"/till/redemptions/{done.id}/reverse", data={"preset": "0"})
     assert r.status_code == 302
+    assert _db.session.get(Redemption, done.id).reversal_reason == "顾客取消了订单"
     assert _db.session.get(Voucher, voucher.id).status == "active"
     again = redemption.redeem(clerk, _db.session.get(Voucher, voucher.id), 20000)
     _db.session.commit()
@@ -244,11 +308,12 @@ def test_the_till_reads_a_photo_of_the_qr(client, db):
     )
     assert r.status_code == 200 and r.get_json()["qr_payload"]
     r = client.post(
-        "/till/check",
-        data={"photo": (io.BytesIO(png), "qr.jpg"), "amount": "150"},
+        "/till/confirm",
+        data={"photo": (io.BytesIO(png), "qr.jpg"), "amount": "150", "nonce": "p" * 16},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 200 and "¥130.00" in text(r)
+    assert r.status_code == 302
+    assert "¥130.00" in text(client.get(r.headers["Location"]))
     r = client.post(
         "/till/decode", data={"photo": (io.BytesIO(b"nope"), "x.png")}, content_type="multipart/form-data"
     )

@@ -116,3 +116,32 @@ def bulk_merchants(
             sa.select(Merchant.id).where(Merchant.name.like(f"{prefix} {start}-%")).order_by(Merchant.id)
         )
     )
+
+
+VALID_CREDIT_CODE = "91350100M000100Y43"  # a published example: its check character is right
+
+
+def licence_photo(fmt: str = "JPEG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 900), (240, 236, 220)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def application_fields(**overrides) -> dict:
+    """What the web application asks beyond the shop: the business in law and whom to call (the licence
+    photo is a fresh upload each call)."""
+    import io
+
+    return {
+        "legal_name": "杭州老王餐饮有限公司",
+        "credit_code": VALID_CREDIT_CODE,
+        "contact_name": "王老板",
+        "contact_mobile": "138 0000 1234",
+        "address": "老街 12 号",
+        "licence": (io.BytesIO(licence_photo()), "licence.jpg"),
+        **overrides,
+    }

@@ -132,6 +132,7 @@ def test_applying_with_a_logo(app, client, db):
             "password": "longenough",
             "confirm": "longenough",
             "logo": (io.BytesIO(image_bytes("JPEG")), "logo.jpg"),
+            **mf.application_fields(),
         },
         content_type="multipart/form-data",
     )

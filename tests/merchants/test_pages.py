@@ -40,7 +40,7 @@ def test_applying_on_the_web_creates_the_owner_signs_them_in_and_shows_what_is_n
     _, district, _ = east
     form = client.get("/join").get_data(as_text=True)
     assert "加入商户联盟" in form and "老街商圈" in form and "接下来" in form
-    response = client.post("/join", data={**FORM, "district_id": district.id})
+    response = client.post("/join", data={**FORM, **mf.application_fields(), "district_id": district.id})
     assert response.status_code == 302 and response.headers["Location"].endswith("/my-shop")
     page = client.get("/my-shop").get_data(as_text=True)
     assert "老王面馆" in page and "您的申请正在审核中" in page and "审核通过前不能发布优惠或核销卡券" in page
@@ -52,11 +52,13 @@ def test_application_errors_keep_what_was_typed(client, db, east):
     _, district, _ = east
     factories.user("customer", username="laowang")
     db.session.commit()
-    page = client.post("/join", data={**FORM, "district_id": district.id}).get_data(as_text=True)
+    page = client.post(
+        "/join", data={**FORM, **mf.application_fields(), "district_id": district.id}
+    ).get_data(as_text=True)
     assert "该用户名已被占用" in page and 'value="老王面馆"' in page and "手工拉面" in page
-    page = client.post("/join", data={**FORM, "district_id": district.id, "phone": "call me"}).get_data(
-        as_text=True
-    )
+    page = client.post(
+        "/join", data={**FORM, **mf.application_fields(), "district_id": district.id, "phone": "call me"}
+    ).get_data(as_text=True)
     assert "只能包含数字、空格和 + - ( )" in page
     assert db.session.scalar(sa.select(sa.func.count(Merchant.id))) == 0
 

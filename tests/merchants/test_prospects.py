@@ -142,7 +142,9 @@ def test_a_prospect_from_visit_to_joining(client, db, east):
             "username": "zhangji",
             "password": "longenough",
             "confirm": "longenough",
+            **mf.application_fields(),
         },
+        content_type="multipart/form-data",
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -174,7 +176,9 @@ def test_staff_fill_in_the_application_together_and_stay_signed_in(client, db, e
             "username": "zhangji2",
             "password": "longenough",
             "confirm": "longenough",
+            **mf.application_fields(),
         },
+        content_type="multipart/form-data",
     )
     assert response.status_code == 302 and "/staff/merchants/" in response.headers["Location"]
     assert client.get("/staff/prospects").status_code == 200, "the staff member is still signed in"

@@ -19,10 +19,11 @@ from alliance.core.errors import Conflict, Forbidden, InvalidState, ValidationFa
 from alliance.core.extensions import db
 from alliance.merchants.constants import MEMBER_STATUSES, MerchantStatus, ProspectStage, TierChangeReason
 from alliance.merchants.models import Merchant, MerchantCare, Prospect
-from alliance.merchants.services import access, tiering
+from alliance.merchants.services import access, applications, tiering
 from alliance.merchants.services.links import path_for
 from alliance.merchants.services.validation import clean_profile, optional_reason, require_reason
 from alliance.notifications.services import notify, register_kind
+from alliance.referrals import services as referrals
 
 register_kind(
     "merchant_application",
@@ -146,10 +147,19 @@ def apply_for_membership(
     display_name: str | None = None,
     prospect: Prospect | None = None,
     actor=None,
+    referral_code: str | None = None,
+    legal_name: str | None = None,
+    credit_code: str | None = None,
+    contact_name: str | None = None,
+    contact_mobile: str | None = None,
+    licence=None,
+    complete: bool = False,
 ) -> tuple[Merchant, User]:
     """A shop applies to join: a pending merchant and its owner account (role merchant).
 
     `actor` is the staff member filling the form in for a prospect, or None when the owner applies.
+    The application's fields (legal name, credit code, contact, `licence`: a stream of the business
+    licence photo) are optional for the API; `complete` (the web form) requires them, and the address.
     """
     fields: dict[str, list] = {}
     try:
@@ -169,6 +179,27 @@ def apply_for_membership(
     except ValidationFailed as err:
         fields.update(err.fields or {})
         profile = {}
+    try:
+        application = applications.clean_application(
+            {
+                "legal_name": legal_name,
+                "credit_code": credit_code,
+                "contact_name": contact_name,
+                "contact_mobile": contact_mobile,
+            },
+            required=complete,
+        )
+    except ValidationFailed as err:
+        fields.update(err.fields or {})
+        application = {}
+    licence_image = None
+    if licence is not None or complete:
+        try:
+            licence_image = applications.read_licence(licence)
+        except ValidationFailed as err:
+            fields.update(err.fields or {})
+    if complete and not (address or "").strip():
+        fields.setdefault("address", [_l("This field is required.")])
     username = (username or "").strip()
     if errs := accounts.username_errors(username):
         fields["username"] = errs
@@ -176,13 +207,16 @@ def apply_for_membership(
         fields["password"] = errs
     if fields:
         raise ValidationFailed(fields)
+    referrer = referrals.check_code(referral_code, profile.get("phone"))
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict(_l("This username is already taken."))
 
     now = clock.now_utc()
-    merchant = Merchant(status=MerchantStatus.PENDING, status_changed_at=now, **profile)
+    merchant = Merchant(status=MerchantStatus.PENDING, status_changed_at=now, **profile, **application)
     db.session.add(merchant)
     db.session.flush()
+    if licence_image is not None:
+        applications.store_licence(merchant, licence_image)
     owner = accounts.create_user(
         None,
         username,
@@ -199,6 +233,7 @@ def apply_for_membership(
         if prospect.assigned_to_id:
             db.session.add(MerchantCare(merchant_id=merchant.id, account_manager_id=prospect.assigned_to_id))
     db.session.flush()
+    referrals.record_referral(referrer, owner, merchant=merchant)
     record(
         actor or owner,
         "merchant.apply",
@@ -270,6 +305,7 @@ def review(actor, merchant_id: int, decision: str, reason: str | None = None) ->
         prospect.stage = ProspectStage.JOINED
     db.session.flush()
     record(actor, "merchant.approve", merchant, reason=reason)
+    referrals.convert_merchant(merchant)
     tiering.retier(actor, merchant_ids=[merchant.id], reason=TierChangeReason.APPROVED)
     _tell_owners(merchant, "merchant_approved")
     return merchant

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,6 +45,7 @@ def import_preview(import_id: str):
         summary=services.summary(batch),
         problems=[(p, [services.reason_text(r) for r in p["reasons"]]) for p in batch.problems],
         sample=batch.rows[:PREVIEW_ROWS],
+        tier_changes=services.tier_changes(batch) if batch.status == "preview" else [],
         confirm_form=ConfirmForm(),
     )
 
@@ -86,4 +88,5 @@ def import_discard(import_id: str):
 @bp.route("/staff/figures/template.csv")
 @roles_required("staff", "admin")
 def import_template():
-    return text_response("figures-template.csv", services.template_csv(current_user))
+    chinese = str(get_locale() or "zh").startswith("zh")
+    return text_response("figures-template.csv", services.template_csv(current_user, chinese=chinese))

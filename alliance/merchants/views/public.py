@@ -37,7 +37,9 @@ def apply():
         if prospect and request.method == "GET"
         else None
     )
-    form.district_id.choices = district_choices(with_branch=True)
+    form.district_id.choices = [("", _("Choose…")), *district_choices(with_branch=True)]
+    if request.method == "GET" and request.args.get("ref"):
+        form.referral_code.data = request.args["ref"][:16]
     if form.validate_on_submit():
         try:
             merchant, owner = membership.apply_for_membership(
@@ -55,6 +57,13 @@ def apply():
                 display_name=form.display_name.data,
                 prospect=prospect,
                 actor=actor if staff_filling else None,
+                referral_code=form.referral_code.data,
+                legal_name=form.legal_name.data,
+                credit_code=form.credit_code.data,
+                contact_name=form.contact_name.data,
+                contact_mobile=form.contact_mobile.data,
+                licence=form.licence.data.stream if form.licence.data else None,
+                complete=True,
             )
             if form.logo.data:
                 profiles.save_logo(owner, merchant.id, form.logo.data.stream, form.logo.data.filename)
@@ -79,7 +88,7 @@ def apply():
             return redirect(url_for("merchants.my_shop"))
     return render_template(
         "alliance/merchants/apply.html", form=form, prospect=prospect, staff_filling=staff_filling
-    )
+    ), (422 if form.referral_code.errors else 200)  # a refused referral code answers 422, as the API does
 
 
 @bp.route("/shops/<int:merchant_id>")

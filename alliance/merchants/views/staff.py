@@ -287,3 +287,22 @@ def merchant_whitelist(merchant_id: int):
     if back:
         return redirect(url_for("merchants.whitelist", branch_id=request.form.get("branch_id", type=int)))
     return redirect(url_for("merchants.staff_merchant", merchant_id=merchant_id) + "#whitelist")
+
+
+@bp.route("/staff/merchants/<int:merchant_id>/licence")
+@roles_required("staff", "admin")
+def licence(merchant_id: int):
+    """The business licence photo of an application: for the staff who manage the shop's branch only."""
+    from flask import abort, send_file
+
+    from alliance.merchants.services import applications
+
+    merchant = access.get_managed(merchant_id, current_user)
+    path = applications.licence_file(merchant)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/webp", max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
