@@ -109,7 +109,12 @@ class DatabaseStore:
             database = url.database or ""
             side = sa.engine.URL.create("sqlite", database=f"{database}-attempts" if database else None)
             engine = sa.create_engine(side, poolclass=sa.pool.NullPool)
-            self._table().create(engine, checkfirst=True)
+            try:
+                self._table().create(engine, checkfirst=True)
+            except sa.exc.OperationalError:
+                # Another worker created it between the check and the CREATE: it is there now.
+                if not sa.inspect(engine).has_table(self._table().name):
+                    raise
             return engine
         connect_args = (self._app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("connect_args", {})
         return sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
