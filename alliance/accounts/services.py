@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from alliance.accounts.models import ApiToken, Role, User
@@ -68,13 +69,38 @@ def _ensure_username_free(username: str) -> None:
 
 
 def _add_user(user: User) -> User:
+    """Insert the user (a taken username is a Conflict); a customer then gets a referral code."""
+    wants_code = user.referral_code is not None
+    user.referral_code = None
     db.session.add(user)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
         raise Conflict(_l("This username is already taken.")) from exc
+    if wants_code:
+        _give_referral_code(user)
     return user
+
+
+def _give_referral_code(user: User) -> None:
+    """The database keeps referral codes unique: a code another sign-up took between the pick and
+    the write is drawn again (one conditional statement per try, in a savepoint)."""
+    for _ in range(5):
+        code = _new_referral_code()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(
+                    sa.update(User)
+                    .where(User.id == user.id)
+                    .values(referral_code=code)
+                    .execution_options(synchronize_session=False)
+                )
+        except IntegrityError:
+            continue
+        set_committed_value(user, "referral_code", code)
+        return
+    raise Conflict()
 
 
 def _new_referral_code() -> str:
@@ -142,7 +168,7 @@ def _register_customer(username, password, display_name, phone, referral_code) -
             role=Role.CUSTOMER,
             display_name=display_name,
             phone=phone,
-            referral_code=_new_referral_code(),
+            referral_code="",  # drawn once the user is in (_give_referral_code)
             referred_by_id=referrer.id if referrer else None,
         )
     )
@@ -202,7 +228,7 @@ def create_user(
             merchant_id=merchant_id if role in (Role.CLERK, Role.MERCHANT) else None,
             display_name=_clean_optional(display_name, 64, "display_name"),
             phone=_clean_phone(phone),
-            referral_code=_new_referral_code() if role in (Role.CUSTOMER, Role.MERCHANT) else None,
+            referral_code="" if role in (Role.CUSTOMER, Role.MERCHANT) else None,
         )
     )
     record(

@@ -59,6 +59,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "SCHEDULER_ENABLED": _flag(os.environ.get("SCHEDULER_ENABLED"), True),
+        "SCHEDULER_LOCK_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LOCK_LEASE_SECONDS", "60")),
+        "SCHEDULER_LOCK_WAIT_SECONDS": int(os.environ.get("SCHEDULER_LOCK_WAIT_SECONDS", "900")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "database"),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "alliance:attempts:"),
         "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 10 minutes"),

@@ -21,6 +21,8 @@ class NavItem:
     prefix: str | None = None  # URL prefix that marks the item active
     # Items of the top menu with the same group label share one dropdown (a lazy string).
     group: object = field(default=None, compare=False)
+    # Shown only to readers for whom this says yes (e.g. owners of a shop that may trade).
+    visible: Callable[[object], bool] | None = field(default=None, compare=False)
 
 
 def add_nav(app, item: NavItem) -> None:
@@ -36,6 +38,8 @@ def items_for(user, place: str) -> list[dict]:
     groups: dict[str, dict] = {}
     for item in sorted(current_app.extensions.get("alliance.nav", []), key=lambda i: i.order):
         if item.place != place or role not in item.roles:
+            continue
+        if item.visible is not None and not item.visible(user):
             continue
         url = url_for(item.endpoint)
         badge = item.badge(user) if item.badge and getattr(user, "is_authenticated", False) else 0

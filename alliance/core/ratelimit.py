@@ -95,22 +95,29 @@ class DatabaseStore:
         return AttemptCounter.__table__
 
     def engine(self) -> sa.Engine:
-        url = sa.engine.make_url(self._app.config["SQLALCHEMY_DATABASE_URI"])
-        if url.get_backend_name() != "sqlite":
-            from alliance.core.extensions import db
-
-            return db.engine  # its own pooled connection, committed on its own (see _begin)
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    database = url.database or ""
-                    side = sa.engine.URL.create(
-                        "sqlite", database=f"{database}-attempts" if database else None
-                    )
-                    engine = sa.create_engine(side, poolclass=sa.pool.NullPool)
-                    self._table().create(engine, checkfirst=True)
-                    self._engine = engine
+                    self._engine = self._make_engine()
         return self._engine
+
+    def _make_engine(self) -> sa.Engine:
+        # No pool: a count is rare (failed logins, redemptions, sign-ups) and must never wait for a
+        # connection that the request's own work holds; nothing stays open between counts.
+        url = sa.engine.make_url(self._app.config["SQLALCHEMY_DATABASE_URI"])
+        if url.get_backend_name() == "sqlite":
+            database = url.database or ""
+            side = sa.engine.URL.create("sqlite", database=f"{database}-attempts" if database else None)
+            engine = sa.create_engine(side, poolclass=sa.pool.NullPool)
+            try:
+                self._table().create(engine, checkfirst=True)
+            except sa.exc.OperationalError:
+                # Another worker created it between the check and the CREATE: it is there now.
+                if not sa.inspect(engine).has_table(self._table().name):
+                    raise
+            return engine
+        connect_args = (self._app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("connect_args", {})
+        return sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
 
     def _upsert(self, bind, name: str, window: int, delta: int, expires_at: int):
         table = self._table()

@@ -29,6 +29,22 @@ def roles_required(*roles: str):
     return decorator
 
 
+def user_check(check):
+    """Run `check(current_user)` before the view; the DomainError it raises is the answer (a page
+    in the error's status), e.g. `@user_check(ensure_shop_trades)` after `@roles_required(...)`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.is_authenticated:
+                check(current_user)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def flash_error(err: DomainError) -> None:
     """Undo whatever the failed service flushed, then tell the person why in words."""
     db.session.rollback()

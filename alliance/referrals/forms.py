@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
+from alliance.core.forms import BaseForm
 from alliance.core.money import parse_yuan
 
 
@@ -32,7 +32,7 @@ def _yuan_field(label):
     )
 
 
-class RulesForm(FlaskForm):
+class RulesForm(BaseForm):
     referrer_reward = _yuan_field(_l("Reward to the referrer (yuan)"))
     referee_reward = _yuan_field(_l("Welcome reward to the new member (yuan)"))
     monthly_cap = _yuan_field(_l("Monthly cap per referrer (yuan)"))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,12 +11,14 @@ from flask_login import current_user
 from alliance.accounts.forms import ConfirmForm
 from alliance.audit.services import history
 from alliance.core import clock
+from alliance.core.csvfile import csv_response
 from alliance.core.errors import DomainError, ValidationFailed
 from alliance.core.extensions import db
 from alliance.core.nav import NavItem, add_nav
-from alliance.core.web import flash_error, form_errors_from, roles_required
+from alliance.core.web import flash_error, form_errors_from, roles_required, user_check
 from alliance.merchants.constants import MerchantStatus
 from alliance.merchants.models import Merchant
+from alliance.merchants.services import ensure_shop_trades, shop_trades
 from mall.coupons import rules, services, wording
 from mall.coupons.forms import FORM_FIELD_FOR, CouponForm, ReviewForm, WithdrawForm
 from mall.coupons.models import STATUS_LABELS, Coupon, CouponStatus
@@ -82,6 +81,7 @@ def _own_coupon(coupon_id: int) -> Coupon:
 
 @bp.route("/merchant/coupons")
 @roles_required("merchant")
+@user_check(ensure_shop_trades)
 def merchant_list():
     items = services.merchant_coupons(current_user, current_user.merchant_id)
     now = clock.now_utc()
@@ -98,6 +98,7 @@ def merchant_list():
 
 @bp.route("/merchant/coupons/new", methods=["GET", "POST"])
 @roles_required("merchant")
+@user_check(ensure_shop_trades)
 def merchant_new():
     form = CouponForm()
     form.partner_merchant_ids.choices = _partner_choices(current_user.merchant_id)
@@ -116,6 +117,7 @@ def merchant_new():
 
 @bp.route("/merchant/coupons/<int:coupon_id>/edit", methods=["GET", "POST"])
 @roles_required("merchant")
+@user_check(ensure_shop_trades)
 def merchant_edit(coupon_id: int):
     coupon = _own_coupon(coupon_id)
     form = CouponForm()
@@ -137,6 +139,7 @@ def merchant_edit(coupon_id: int):
 
 @bp.route("/merchant/coupons/<int:coupon_id>/submit", methods=["POST"])
 @roles_required("merchant")
+@user_check(ensure_shop_trades)
 def merchant_submit(coupon_id: int):
     coupon = _own_coupon(coupon_id)
     if ConfirmForm().validate_on_submit():
@@ -151,6 +154,7 @@ def merchant_submit(coupon_id: int):
 
 @bp.route("/merchant/coupons/<int:coupon_id>/withdraw", methods=["POST"])
 @roles_required("merchant")
+@user_check(ensure_shop_trades)
 def merchant_withdraw(coupon_id: int):
     coupon = _own_coupon(coupon_id)
     form = WithdrawForm()
@@ -198,13 +202,10 @@ def staff_list():
 
 
 def _csv(items: list[Coupon], now) -> Response:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(
-        [_("ID"), _("Shop"), _("Title"), _("Offer"), _("Status"), _("Stock"), _("Left"), _("Submitted")]
-    )
+    header = [_("ID"), _("Shop"), _("Title"), _("Offer"), _("Status"), _("Stock"), _("Left"), _("Submitted")]
+    rows = []
     for c in items:
-        writer.writerow(
+        rows.append(
             [
                 c.id,
                 c.merchant.name,
@@ -216,9 +217,7 @@ def _csv(items: list[Coupon], now) -> Response:
                 clock.to_local(c.submitted_at).strftime("%Y-%m-%d %H:%M") if c.submitted_at else "",
             ]
         )
-    response = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=coupons.csv"
-    return response
+    return csv_response("coupons.csv", header, rows)
 
 
 def _budget_choices(coupon: Coupon) -> list[tuple[int, str]]:
@@ -309,6 +308,7 @@ def register_nav(app) -> None:
             order=30,
             place="tab",
             prefix="/merchant/coupons",
+            visible=shop_trades,
         ),
     )
     add_nav(

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alliance.audit.services import record
 from alliance.branches.models import District
@@ -18,7 +19,8 @@ from alliance.core.errors import Forbidden, InvalidState, NotFound, ValidationFa
 from alliance.core.extensions import db
 from alliance.merchants.constants import INDUSTRY_LABELS, MerchantStatus
 from alliance.merchants.models import Merchant
-from alliance.merchants.services import ensure_can_trade
+from alliance.merchants.services import can_trade, ensure_can_trade
+from alliance.merchants.services.membership import CANNOT_TRADE_MESSAGES
 from mall.coupons import rules, stock
 from mall.coupons.models import KIND_LABELS, PUBLISHED, Channel, Coupon, CouponKind, CouponStatus
 
@@ -345,6 +347,24 @@ def _apply(coupon: Coupon, clean: dict[str, Any]) -> None:
     coupon.partners = _partners(partner_ids)
 
 
+def _transition(coupon: Coupon, expected, message, **values) -> None:
+    """Change the coupon's status in one conditional statement (`UPDATE … WHERE status IN
+    :expected`): of two steps racing on the same coupon, the second finds the status moved on."""
+    expected = [expected] if isinstance(expected, str) else list(expected)
+    result = db.session.execute(
+        sa.update(Coupon)
+        .where(Coupon.id == coupon.id, Coupon.status.in_(expected))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(coupon)
+        raise InvalidState(message)
+    for key, value in values.items():  # the loaded coupon shows what the row now holds
+        set_committed_value(coupon, key, value)
+    db.session.expire(coupon, ["updated_at"])
+
+
 def create_coupon(actor, merchant_id: int, data: dict[str, Any]) -> Coupon:
     """A merchant owner writes a draft for its own shop."""
     merchant = db.session.get(Merchant, merchant_id)
@@ -352,6 +372,8 @@ def create_coupon(actor, merchant_id: int, data: dict[str, Any]) -> Coupon:
         raise NotFound()
     if not is_owner(actor, merchant_id):
         raise Forbidden()
+    if not can_trade(merchant):  # a pending application writes no coupons (API.md)
+        raise Forbidden(CANNOT_TRADE_MESSAGES.get(merchant.status))
     clean = rules.check_fields(data, merchant_id=merchant_id, now=clock.now_utc())
     coupon = Coupon(merchant_id=merchant_id, status=CouponStatus.DRAFT, created_by_id=actor.id)
     coupon.merchant = merchant
@@ -369,8 +391,12 @@ def update_coupon(actor, coupon: Coupon, data: dict[str, Any]) -> Coupon:
     if coupon.status not in EDITABLE:
         raise InvalidState(_l("Only drafts and rejected coupons can be edited."))
     clean = rules.check_fields(data, merchant_id=coupon.merchant_id, now=clock.now_utc())
+    # The row is taken back to draft first: a submission racing this edit either came first (and
+    # this edit is refused) or waits and submits the edited coupon.
+    _transition(
+        coupon, EDITABLE, _l("Only drafts and rejected coupons can be edited."), status=CouponStatus.DRAFT
+    )
     _apply(coupon, clean)
-    coupon.status = CouponStatus.DRAFT
     db.session.flush()
     record(actor, "coupon.update", coupon)
     return coupon
@@ -409,10 +435,14 @@ def submit(actor, coupon: Coupon) -> Coupon:
         raise InvalidState(_l("Only drafts and rejected coupons can be submitted."))
     ensure_can_trade(coupon.merchant)
     rules.check_fields(current_fields(coupon), merchant_id=coupon.merchant_id, now=clock.now_utc())
-    coupon.status = CouponStatus.PENDING_REVIEW
-    coupon.submitted_at = clock.now_utc()
-    coupon.review_reason = None
-    db.session.flush()
+    _transition(
+        coupon,
+        EDITABLE,
+        _l("Only drafts and rejected coupons can be submitted."),
+        status=CouponStatus.PENDING_REVIEW,
+        submitted_at=clock.now_utc(),
+        review_reason=None,
+    )
     record(actor, "coupon.submit", coupon)
     return coupon
 
@@ -441,23 +471,24 @@ def review(
     if coupon.status != CouponStatus.PENDING_REVIEW:
         raise InvalidState(_l("Only coupons pending review can be reviewed."))
     now = clock.now_utc()
+    decided = {"review_reason": reason, "reviewed_at": now, "reviewed_by_id": getattr(actor, "id", None)}
     if decision == "reject":
         if not reason:
             raise ValidationFailed({"reason": [_l("Tell the merchant why, so they can fix it.")]})
-        coupon.status = CouponStatus.REJECTED
+        decided["status"] = CouponStatus.REJECTED
     else:
         ensure_can_trade(coupon.merchant)
-        coupon.status = CouponStatus.APPROVED
-        coupon.approved_at = now
+        decided.update(status=CouponStatus.APPROVED, approved_at=now)
+    _transition(
+        coupon, CouponStatus.PENDING_REVIEW, _l("Only coupons pending review can be reviewed."), **decided
+    )
+    if decision == "approve":
         if budget_id is not None or bank_share_percent:
             from mall.funding.services import budgets
 
             budgets.fund_coupon(actor, coupon, budget_id, bank_share_percent, now)
         stock.shard_on_approval(coupon)
-    coupon.review_reason = reason
-    coupon.reviewed_at = now
-    coupon.reviewed_by_id = getattr(actor, "id", None)
-    db.session.flush()
+        db.session.flush()
     record(actor, f"coupon.{decision}", coupon, reason=reason)
     return coupon
 
@@ -473,11 +504,12 @@ def withdraw(actor, coupon: Coupon, reason: str | None = None) -> Coupon:
         raise ValidationFailed({"reason": [_l("At most %(n)s characters.", n=REASON_MAX)]})
     if coupon.status not in WITHDRAWABLE:
         raise InvalidState(_l("Only coupons pending review or approved can be withdrawn."))
-    coupon.status = CouponStatus.WITHDRAWN
-    coupon.ended_at = clock.now_utc()
+    ended = {"status": CouponStatus.WITHDRAWN, "ended_at": clock.now_utc()}
     if reason:
-        coupon.review_reason = reason
-    db.session.flush()
+        ended["review_reason"] = reason
+    _transition(
+        coupon, WITHDRAWABLE, _l("Only coupons pending review or approved can be withdrawn."), **ended
+    )
     record(actor, "coupon.withdraw", coupon, reason=reason)
     return coupon
 

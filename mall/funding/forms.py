@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from alliance.core.forms import BaseForm
 from mall.coupons.forms import YuanField
 
 
-class BudgetForm(FlaskForm):
+class BudgetForm(BaseForm):
     name = StringField(_l("Budget name"), validators=[DataRequired(), Length(max=100)])
     total = YuanField(_l("Amount (yuan)"), validators=[DataRequired()])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
@@ -19,6 +19,6 @@ class BudgetForm(FlaskForm):
     submit = SubmitField(_l("Open the budget"))
 
 
-class PaidForm(FlaskForm):
+class PaidForm(BaseForm):
     reference = StringField(_l("Payment reference"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Mark paid"))

@@ -19,6 +19,7 @@ from alliance.branches.services import list_districts
 from alliance.core import clock
 from alliance.core.nav import NavItem, add_nav
 from alliance.merchants.services import listing as merchant_listing
+from alliance.merchants.services import shop_trades
 from mall.coupons import cards
 from mall.coupons import services as coupons
 
@@ -72,6 +73,7 @@ def index():
         district_id=district_id,
         pending=pending,
         pending_applications=pending_applications,
+        shop_open=viewer is not None and viewer.role in ("merchant", "clerk") and shop_trades(viewer),
         claim_token=uuid.uuid4().hex,
         sections_before=_render_sections(viewer, True),
         sections_after=_render_sections(viewer, False),

@@ -433,6 +433,7 @@ def _validate(actor, data: EntryData, entry: ProgrammeEntry | None) -> dict:
     values["districts"] = districts
     values["merchants"] = merchants
     if data.kind == EntryKind.MONTHLY_THEME and data.status != EntryStatus.CANCELLED:
+        _lock_branch_programme(values["branch_id"])
         taken = _theme_taken(values, {d.id for d in districts}, entry)
         if taken is not None:
             raise ValidationFailed(
@@ -443,6 +444,21 @@ def _validate(actor, data: EntryData, entry: ProgrammeEntry | None) -> dict:
                 }
             )
     return values
+
+
+def _lock_branch_programme(branch_id: int) -> None:
+    """One monthly theme per branch and scope: theme writes of one branch take the branch's row
+    lock first, so two staff saving themes at once are checked one after the other (SQLite's
+    writers are serialised already)."""
+    from alliance.branches.models import Branch
+
+    db.session.execute(sa.select(Branch.id).where(Branch.id == branch_id).with_for_update())
+
+
+def _lock_entry(entry: ProgrammeEntry) -> None:
+    """Row-lock the entry before checking its registrations: a registration (which references the
+    entry) either committed before and is seen, or waits and then finds the entry as changed."""
+    db.session.execute(sa.select(ProgrammeEntry.id).where(ProgrammeEntry.id == entry.id).with_for_update())
 
 
 def _scopes_overlap(a: set[int], b: set[int]) -> bool:
@@ -519,6 +535,7 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
     entry = get_entry_for_staff(actor, entry_id)
     if data.kind != entry.kind:
         raise ValidationFailed({"kind": [_l("The kind of an entry cannot change.")]})
+    _lock_entry(entry)
     values = _validate(actor, data, entry)
     timing_changed = (values["dtstart"], values["dtend"], values["rrule"]) != (
         entry.dtstart,
@@ -574,6 +591,7 @@ def _has_registrations(entry_id: int) -> bool:
 def delete_entry(actor, entry_id: int) -> None:
     """Delete an entry nobody registered for; one with registrations is cancelled instead."""
     entry = get_entry_for_staff(actor, entry_id)
+    _lock_entry(entry)
     if _has_registrations(entry.id):
         raise InvalidState(_l("Customers have registered: cancel the entry instead of deleting it."))
     record(actor, "programme.entry.delete", entry, data={"title": entry.title})

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +13,7 @@ from flask_login import current_user
 from alliance.branches import services as branches
 from alliance.branches.models import District
 from alliance.core import clock
+from alliance.core.csvfile import csv_response
 from alliance.core.errors import DomainError
 from alliance.core.extensions import db
 from alliance.core.i18n import localtime
@@ -354,29 +353,18 @@ def attendees_csv(entry_id: int, stamp: str):
         regs = registrations.attendees(current_user, entry_id, start)
     except DomainError:
         abort(404)
-    out = io.StringIO()
-    out.write("\ufeff")  # so that spreadsheet programs read UTF-8
-    writer = csv.writer(out)
-    writer.writerow([_("Customer"), _("Phone"), _("Registered at"), _("Status"), _("Checked in")])
-    for r in regs:
-        writer.writerow(
-            [
-                _csv_cell(r.user.name),
-                _csv_cell(r.user.phone or ""),
-                localtime(r.created_at, "short"),
-                _("Registered") if r.status == "registered" else _("Cancelled"),
-                localtime(r.checked_in_at, "time") if r.checked_in_at else "",
-            ]
-        )
-    name = f"attendees-{entry.id}-{stamp}.csv"
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}"}
-    )
-
-
-def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    header = [_("Customer"), _("Phone"), _("Registered at"), _("Status"), _("Checked in")]
+    rows = [
+        [
+            r.user.name,
+            r.user.phone or "",
+            localtime(r.created_at, "short"),
+            _("Registered") if r.status == "registered" else _("Cancelled"),
+            localtime(r.checked_in_at, "time") if r.checked_in_at else "",
+        ]
+        for r in regs
+    ]
+    return csv_response(f"attendees-{entry.id}-{stamp}.csv", header, rows)
 
 
 @bp.route("/checkin", methods=["GET", "POST"])

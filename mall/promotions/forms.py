@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from alliance.core.forms import BaseForm
 from alliance.core.money import AmountTooLarge, parse_yuan
 from mall.coupons.forms import MultiCheckboxField
 from mall.promotions.models import SHAPE_LABELS
 
 
-class PromotionForm(FlaskForm):
+class PromotionForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(
         _l("What customers are told (optional)"),
@@ -50,14 +50,14 @@ class PromotionForm(FlaskForm):
         }
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     coupon_id = SelectField(_l("The coupon you bring"), coerce=int, choices=[], validate_choice=False)
     reason = StringField(_l("Reason for declining"), validators=[Optional(), Length(max=500)])
     accept = SubmitField(_l("Accept"))
     decline = SubmitField(_l("Decline"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (needed to reject; the merchants see it)"),
         validators=[Optional(), Length(max=500)],

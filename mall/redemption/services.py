@@ -268,11 +268,27 @@ def list_for_merchant(
     return items, int(total or 0)
 
 
-def today_summary(items: list[Redemption]) -> dict[str, int]:
-    standing = [r for r in items if r.reversed_at is None]
+def day_summary(actor, merchant_id: int, day: date) -> dict[str, int]:
+    """A merchant's standing (not reversed) redemptions of one local day, added up in the database:
+    however busy the shop, every redemption counts (the list beside it shows only the latest)."""
+    list_for_merchant(actor, merchant_id, limit=0)  # who may see them: the same as for the list
+    start = clock.local_midnight_utc(day)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Redemption.id),
+            sa.func.coalesce(sa.func.sum(Redemption.discount_fen), 0),
+            sa.func.coalesce(sa.func.sum(Redemption.cashback_fen), 0),
+            sa.func.coalesce(sa.func.sum(Redemption.order_amount_fen), 0),
+        ).where(
+            Redemption.merchant_id == merchant_id,
+            Redemption.reversed_at.is_(None),
+            Redemption.redeemed_at >= start,
+            Redemption.redeemed_at < start + timedelta(days=1),
+        )
+    ).one()
     return {
-        "count": len(standing),
-        "discount_fen": sum(r.discount_fen for r in standing),
-        "cashback_fen": sum(r.cashback_fen or 0 for r in standing),
-        "order_fen": sum(r.order_amount_fen for r in standing),
+        "count": int(row[0]),
+        "discount_fen": int(row[1]),
+        "cashback_fen": int(row[2]),
+        "order_fen": int(row[3]),
     }

@@ -16,9 +16,10 @@ from alliance.core.extensions import db
 from alliance.core.i18n import localtime
 from alliance.core.money import AmountTooLarge, format_fen, parse_yuan
 from alliance.core.nav import NavItem, add_nav
-from alliance.core.web import flash_error, roles_required
+from alliance.core.web import flash_error, roles_required, user_check
 from alliance.incentives import services as incentives
 from alliance.merchants.models import Merchant
+from alliance.merchants.services import ensure_shop_trades, shop_trades
 from mall.coupons import rules, wording
 from mall.redemption import incentive_pay, services
 from mall.redemption.forms import ReversalForm, TillForm
@@ -66,12 +67,14 @@ def _console(form: TillForm, refusal: str | None = None, status: int = 200):
 
 @bp.route("/till")
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def console():
     return _console(TillForm(formdata=None))
 
 
 @bp.route("/till/decode", methods=["POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def decode():
     """For the console's script: the QR in a photo (browsers without a barcode detector)."""
     photo = request.files.get("photo")
@@ -104,6 +107,7 @@ def _quote_json(quote) -> dict:
 
 @bp.route("/till/lookup", methods=["POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def lookup():
     """For the console's script: the voucher as soon as it is scanned or typed (title, rules, what it
     gives) and, with an amount, the discount and the amount to pay. Nothing is written."""
@@ -198,6 +202,7 @@ def _lookup_payment_code(text: str, amount_fen: int | None, amount_error: str | 
 
 @bp.route("/till/confirm", methods=["POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def confirm():
     """Scan or type, the amount, 确认核销: one screen, one request. A second tap on the same screen
     finds the same receipt, never a second use."""
@@ -271,6 +276,7 @@ def _own_redemption(redemption_id: int):
 
 @bp.route("/till/receipts/<int:redemption_id>")
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def receipt(redemption_id: int):
     redemption = _own_redemption(redemption_id)
     return render_template(
@@ -286,6 +292,7 @@ def receipt(redemption_id: int):
 
 @bp.route("/till/today")
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def today():
     items, _total = services.list_for_merchant(
         current_user, current_user.merchant_id, day=clock.local_today()
@@ -294,7 +301,7 @@ def today():
     return render_template(
         "mall/redemption/today.html",
         items=items,
-        summary=services.today_summary(items),
+        summary=services.day_summary(current_user, current_user.merchant_id, clock.local_today()),
         reversible={r.id: _minutes_left(r, now) for r in items if services.can_reverse(r, now)},
         window_minutes=int(services.reversal_window().total_seconds() // 60),
     )
@@ -302,6 +309,7 @@ def today():
 
 @bp.route("/till/redemptions/<int:redemption_id>/reverse", methods=["GET", "POST"])
 @roles_required("merchant", "clerk")
+@user_check(ensure_shop_trades)
 def reverse(redemption_id: int):
     redemption = _own_redemption(redemption_id)
     form = ReversalForm()
@@ -345,5 +353,6 @@ def register_nav(app) -> None:
             order=10,
             place="tab",
             prefix="/till",
+            visible=shop_trades,
         ),
     )

@@ -4,7 +4,6 @@ in yuan, rates in percent."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from alliance.core.csvfile import csv_response as core_csv_response
 from alliance.core.i18n import localtime
 from alliance.core.money import format_fen
 from alliance.merchants.constants import INDUSTRY_LABELS
@@ -86,16 +86,9 @@ NUMBER_FORMATS = {MONEY: "#,##0.00", RATE: "0.0%", PERCENT: "+0.0%;-0.0%;0.0%", 
 
 
 def csv_response(table: Table, filename: str) -> Response:
-    """UTF-8 with a BOM (Excel reads it), every cell formula-safe."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(str(c.label)) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([safe_cell(table.csv_value(v, c)) for v, c in zip(row, table.columns, strict=True)])
-    response = Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}.csv"
-    return response
+    """Through the one CSV writer (UTF-8 with a BOM, every cell formula-safe)."""
+    rows = ([table.csv_value(v, c) for v, c in zip(row, table.columns, strict=True)] for row in table.rows)
+    return core_csv_response(f"{filename}.csv", [str(c.label) for c in table.columns], rows)
 
 
 def _sheet_title(text: str, taken: set[str]) -> str:

@@ -30,8 +30,18 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
 
+    with op.batch_alter_table('scheduler_runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tries', sa.Integer(), server_default='1', nullable=False))
+        batch_op.add_column(sa.Column('waited_from', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('scheduler_runs', schema=None) as batch_op:
+        batch_op.drop_column('heartbeat_at')
+        batch_op.drop_column('waited_from')
+        batch_op.drop_column('tries')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_version')
 

@@ -141,6 +141,7 @@ def test_a_failing_job_is_recorded_and_its_changes_rolled_back(app, db):
 
 
 def test_a_held_lock_makes_a_second_scheduler_skip(app, db, is_postgres):
+    app.config["SCHEDULER_LOCK_WAIT_SECONDS"] = 0  # waiting for the lock: test_scheduler_hardening.py
     calls = Calls()
     app.extensions["alliance.jobs"] = [Job("probe.locked", calls, "interval", {"minutes": 1})]
     done = threading.Event()
@@ -169,15 +170,16 @@ def test_a_held_lock_makes_a_second_scheduler_skip(app, db, is_postgres):
 def test_a_lock_left_by_a_dead_process_expires_after_its_lease(app, db, is_postgres):
     if is_postgres:
         pytest.skip("advisory locks die with their connection; the lease is SQLite's")
+    app.config["SCHEDULER_LOCK_WAIT_SECONDS"] = 0
     calls = Calls()
     app.extensions["alliance.jobs"] = [Job("probe.stale", calls, "interval", {"minutes": 1})]
     clock.freeze(datetime(2026, 3, 4, 1, 0, 30, tzinfo=UTC))
     db.session.add(
-        JobLock(job_id="probe.stale", holder="dead:1:1", locked_until=clock.now_utc() + timedelta(minutes=5))
+        JobLock(job_id="probe.stale", holder="dead:1:1", locked_until=clock.now_utc() + runner.LOCK_LEASE)
     )
     db.session.commit()
     assert runner.execute("probe.stale") == "locked"
-    clock.advance(runner.LOCK_LEASE)
+    clock.advance(runner.LOCK_LEASE + timedelta(seconds=1))  # a minute, not an hour
     assert runner.execute("probe.stale") == "ok"
 
 

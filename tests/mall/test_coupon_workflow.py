@@ -129,7 +129,11 @@ def test_only_the_owner_creates_and_edits(db):
 def test_an_inactive_merchant_cannot_submit_and_its_live_coupons_stop(db):
     shop = mf.merchant(status="pending")
     owner = mf.owner(shop)
+    with pytest.raises(Forbidden):  # a pending application writes no coupons at all (API.md)
+        mf.draft(shop, owner)
+    shop.status = "active"
     coupon = mf.draft(shop, owner)
+    shop.status = "suspended"
     with pytest.raises(InvalidState):
         coupons.submit(owner, coupon)
     live = mf.live_coupon(mf.merchant())

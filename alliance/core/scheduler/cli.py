@@ -49,5 +49,5 @@ def run_job_command(job_id: str):
         raise click.ClickException(str(err))
     outcome = execute(job_id, manual=True)
     click.echo(f"{job_id}: {outcome}")
-    if outcome == "failed":
+    if outcome != "ok":  # failed, or not run at all (another run holds the job's lock)
         raise SystemExit(1)

@@ -13,7 +13,7 @@ from alliance.core.extensions import db
 from alliance.core.jobs import Job
 from alliance.core.scheduler.descriptions import description_of
 from alliance.core.scheduler.models import JobRun, StoredJob
-from alliance.core.scheduler.runner import FAILED, LOCK_LEASE, OK, RUNNING, jobs_of
+from alliance.core.scheduler.runner import FAILED, OK, RUNNING, WAITING, jobs_of, lock_lease
 
 # A job whose next run is this far in the past means no scheduler is running.
 OVERDUE_AFTER = timedelta(minutes=10)
@@ -84,8 +84,9 @@ def job_health(now: datetime | None = None) -> list[JobHealth]:
         next_run = next_runs.get(job.id)
         if last is None:
             state = "never_run"
-        elif last.outcome == RUNNING:
-            state = "running" if last.started_at > now - LOCK_LEASE else "interrupted"
+        elif last.outcome in (RUNNING, WAITING):
+            alive = (last.heartbeat_at or last.started_at) > now - 2 * lock_lease()
+            state = "running" if alive or last.outcome == WAITING else "interrupted"
         elif last.outcome == FAILED:
             state = "failing"
         else:

@@ -40,7 +40,10 @@ class JobLock(db.Model):
 class JobRun(db.Model):
     """One run of a job. `slot` is the scheduled fire time it serves: one run per (job, slot).
 
-    Manual runs have no slot. `outcome` is running, ok or failed.
+    Manual runs have no slot. `outcome` is waiting (the slot fell due while the job's lock was
+    held; it runs once the lock frees), running, ok or failed. `tries` is 2 when a run killed
+    mid-way (a "running" row found under the lock: its holder is gone) was redone; `waited_from`
+    says since when a slot waited for the lock; `heartbeat_at` is renewed while the run is alive.
     """
 
     __tablename__ = "scheduler_runs"
@@ -56,5 +59,8 @@ class JobRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(sa.String(16))
+    tries: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    waited_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     summary: Mapped[dict | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)

@@ -10,7 +10,9 @@ from alliance.merchants.services.membership import (
     apply_for_membership,
     can_trade,
     ensure_can_trade,
+    ensure_shop_trades,
     review,
+    shop_trades,
 )
 
 __all__ = [
@@ -20,8 +22,10 @@ __all__ = [
     "can_see",
     "can_trade",
     "ensure_can_trade",
+    "ensure_shop_trades",
     "get_managed",
     "get_own",
     "get_visible",
     "review",
+    "shop_trades",
 ]

@@ -16,6 +16,7 @@ from alliance.accounts.models import Role, User
 from alliance.audit.services import record
 from alliance.branches.models import District
 from alliance.core import clock
+from alliance.core.db import insert_ignore
 from alliance.core.errors import ValidationFailed
 from alliance.core.extensions import db
 from alliance.merchants.constants import MerchantStatus
@@ -88,8 +89,17 @@ def set_care(
         else None
     )
     if care is None:
-        care = MerchantCare(merchant_id=merchant.id)
-        db.session.add(care)
+        # Get-or-create as one statement: two staff saving the first care of a merchant at once
+        # both land on the one row (the second write wins), never on a duplicate key.
+        db.session.execute(
+            insert_ignore(MerchantCare.__table__, db.session.get_bind(), merchant_id=merchant.id)
+        )
+        care = db.session.scalar(
+            sa.select(MerchantCare)
+            .where(MerchantCare.merchant_id == merchant.id)
+            .with_for_update(of=MerchantCare)
+            .execution_options(populate_existing=True)
+        )
     care.account_manager_id = account_manager_id
     care.collection_day = collection_day
     care.payment_day = payment_day

@@ -22,11 +22,11 @@ from flask_babel import lazy_gettext as _l
 from alliance.audit.services import record
 from alliance.branches.models import Branch, District
 from alliance.core import clock
+from alliance.core.csvfile import csv_text, read_cell
 from alliance.core.errors import InvalidState, NotFound, ValidationFailed
 from alliance.core.extensions import db
 from alliance.core.money import MAX_FEN
 from alliance.merchants.constants import FIGURES, TierChangeReason
-from alliance.merchants.csvcells import read_cell, safe_cell
 from alliance.merchants.models import FigureImport, Merchant, MerchantFigures
 from alliance.merchants.services import access, tiering
 from alliance.merchants.services.figures import MAX_TRANSACTIONS, current_month, parse_month, upsert
@@ -536,15 +536,14 @@ def last_complete_month() -> date:
 def template_csv(actor, *, chinese: bool = False) -> str:
     """A file to start from: the header (in the reader's language) and one row per merchant of the staff
     member's branch, for the last complete month."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(TEMPLATE_HEADER_ZH if chinese else TEMPLATE_HEADER)
     month = last_complete_month().strftime("%Y-%m")
-    for mid, name, district in db.session.execute(
+    rows = db.session.execute(
         sa.select(Merchant.id, Merchant.name, District.name)
         .join(District, Merchant.district_id == District.id)
         .where(access.managed_clause(actor))
         .order_by(District.name, Merchant.name)
-    ):
-        writer.writerow([mid, safe_cell(name), safe_cell(district), month, "", "", "", "", ""])
-    return "\ufeff" + out.getvalue()
+    )
+    header = TEMPLATE_HEADER_ZH if chinese else TEMPLATE_HEADER
+    return csv_text(
+        header, ([mid, name, district, month, "", "", "", "", ""] for mid, name, district in rows)
+    )

@@ -93,6 +93,21 @@ def can_trade(merchant: Merchant | None) -> bool:
     return merchant is not None and merchant.status == MerchantStatus.ACTIVE
 
 
+def shop_trades(user) -> bool:
+    """Whether the shop an owner or clerk works for is an active member (its till and coupons open)."""
+    merchant_id = getattr(user, "merchant_id", None)
+    return can_trade(db.session.get(Merchant, merchant_id) if merchant_id else None)
+
+
+def ensure_shop_trades(user) -> None:
+    """403 for the owner or clerk of a shop that is not an active member (pending, rejected, ...)."""
+    merchant_id = getattr(user, "merchant_id", None)
+    merchant = db.session.get(Merchant, merchant_id) if merchant_id else None
+    if not can_trade(merchant):
+        message = CANNOT_TRADE_MESSAGES.get(getattr(merchant, "status", None))
+        raise Forbidden(message or _l("This shop is not a member of the alliance."))
+
+
 def _shop_users(merchant_id: int, roles=(Role.MERCHANT,)) -> list[User]:
     return list(
         db.session.scalars(

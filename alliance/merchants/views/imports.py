@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from alliance.accounts.forms import ConfirmForm
+from alliance.core.csvfile import text_response
 from alliance.core.errors import DomainError
 from alliance.core.web import flash_error, form_errors_from, roles_required
 from alliance.merchants.forms import ImportForm
@@ -88,8 +89,4 @@ def import_discard(import_id: str):
 @roles_required("staff", "admin")
 def import_template():
     chinese = str(get_locale() or "zh").startswith("zh")
-    response = Response(
-        services.template_csv(current_user, chinese=chinese), mimetype="text/csv; charset=utf-8"
-    )
-    response.headers["Content-Disposition"] = "attachment; filename=figures-template.csv"
-    return response
+    return text_response("figures-template.csv", services.template_csv(current_user, chinese=chinese))
