@@ -48,6 +48,7 @@ def setup(requirements: str) -> None:
             sh(*pip, "--no-deps", "-r", no_deps.name)
         stamp.write_text(wanted.hexdigest())
     flask("i18n", "compile")
+    flask("assets", "build")
 
 
 def flask(*args: str, env: dict | None = None) -> None:
