@@ -15,10 +15,6 @@ from alliance.core.db import write_intent
 from tests import databases, openapi_check
 from tests.live import browser, live_server, page  # noqa: F401  (fixtures)
 
-# Every model first (as wsgi lists them), so a test module that imports a service whose import builds
-# loader options (mall.vouchers.services) finds every mapped class.
-import wsgi  # noqa: F401  isort: skip
-
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
