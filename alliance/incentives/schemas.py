@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from alliance.core.schemas import BaseSchema, LocalDateTime
+from alliance.core.schemas import BaseSchema, Computed, LocalDateTime
 from alliance.incentives import services
 
 
@@ -12,7 +12,7 @@ class IncentiveEntrySchema(BaseSchema):
     id = fields.Integer(required=True)
     amount_fen = fields.Integer(required=True)
     kind = fields.String(required=True)
-    label = fields.Function(lambda e: str(services.kind_label(e.kind)), required=True)
+    label = Computed(lambda e: str(services.kind_label(e.kind)), fields.String(), required=True)
     source_type = fields.String(required=True)
     source_id = fields.Integer(required=True)
     created_at = LocalDateTime(required=True)

@@ -33,6 +33,7 @@ KIND_LABELS: dict[str, object] = {
 }
 
 PAYMENT_PURPOSE = "incentive-payment-code"
+PAYLOAD_PREFIX = "PAY."  # tells a till's scanner a payment code from a voucher's QR
 PAYMENT_CODE_LENGTH = 10  # 9 random characters from 31 and a check character; lives two minutes
 PAYMENT_CODE_TTL_SECONDS = 120
 PAYMENT_CODE_REFRESH_SECONDS = 30
@@ -256,7 +257,7 @@ def issue_payment_code(user, now: datetime | None = None) -> dict:
         except IntegrityError:
             continue
         break
-    payload = signing.dumps(
+    payload = PAYLOAD_PREFIX + signing.dumps(
         PAYMENT_PURPOSE, {"c": user.id, "n": secrets.token_urlsafe(6), "t": int(now.timestamp())}
     )
     return {"code": code, "qr_payload": payload, "expires_at": expires_at}
@@ -267,13 +268,7 @@ def is_payment_code(text: str | None) -> bool:
     text = (text or "").strip()
     if not text:
         return False
-    if codes.is_well_formed(codes.normalise(text), PAYMENT_CODE_LENGTH):
-        return True
-    try:
-        signing.loads(PAYMENT_PURPOSE, text)
-    except signing.BadSignature:
-        return False
-    return True
+    return text.startswith(PAYLOAD_PREFIX) or codes.is_well_formed(codes.normalise(text), PAYMENT_CODE_LENGTH)
 
 
 def customer_for_code(text: str | None, now: datetime | None = None) -> int:
@@ -293,7 +288,7 @@ def customer_for_code(text: str | None, now: datetime | None = None) -> int:
             raise InvalidCode(_l("This payment code is out of date. Ask the customer to refresh it."))
         return row.user_id
     try:
-        data = signing.loads(PAYMENT_PURPOSE, text)
+        data = signing.loads(PAYMENT_PURPOSE, text.removeprefix(PAYLOAD_PREFIX))
     except signing.BadSignature:
         raise ForgedPaymentCode()
     if not isinstance(data, dict) or not isinstance(data.get("c"), int) or not isinstance(data.get("t"), int):

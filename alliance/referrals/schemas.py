@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from alliance.core.schemas import BaseSchema, Fen, LocalDateTime
+from alliance.core.schemas import BaseSchema, Computed, Fen, LocalDateTime
 
 
 class ReferralSummarySchema(BaseSchema):
@@ -18,7 +18,7 @@ class ReferralSummarySchema(BaseSchema):
 class ReferralSchema(BaseSchema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
-    referee_name = fields.Function(lambda r: r.referee.name, required=True)
+    referee_name = Computed(lambda r: r.referee.name, fields.String(), required=True)
     status = fields.String(required=True)
     reward_fen = fields.Integer(required=True)
     capped = fields.Boolean(required=True)

@@ -178,6 +178,15 @@ def code_for(user: User) -> str | None:
     return user.referral_code
 
 
+def owner_of(merchant_id: int) -> User | None:
+    return db.session.scalar(
+        sa.select(User)
+        .where(User.merchant_id == merchant_id, User.role == Role.MERCHANT, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
 def share_words(user: User):
     """「老王面馆邀请你加入商户联盟」: the referrer in their own words (the shop's name for an owner)."""
     name = user.name
@@ -272,14 +281,10 @@ def _convert(where, *, branch_id: int | None, by: str, by_id: int, now: datetime
     """Win pending → converted for the referral `where` names (one conditional UPDATE), then book its
     rewards under the branch's rules. None when there was nothing pending (or another won it)."""
     month = month_key(now)
-    found = db.session.execute(
-        sa.select(Referral.id).where(where, Referral.status == ReferralStatus.PENDING)
-    ).first()
-    if found is None:
-        return None
+    # One statement both finds and wins the pending referral (most redemptions find none).
     won = db.session.execute(
         sa.update(Referral)
-        .where(Referral.id == found.id, Referral.status == ReferralStatus.PENDING)
+        .where(where, Referral.status == ReferralStatus.PENDING)
         .values(
             status=ReferralStatus.CONVERTED,
             converted_at=now,
@@ -288,11 +293,12 @@ def _convert(where, *, branch_id: int | None, by: str, by_id: int, now: datetime
             converted_by=by,
             converted_by_id=by_id,
         )
+        .returning(Referral.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if not won:
+    ).first()
+    if won is None:
         return None
-    referral = db.session.get(Referral, found.id)
+    referral = db.session.get(Referral, won.id)
     db.session.refresh(referral)
     rules = rules_for(branch_id)
     granted, capped = 0, False

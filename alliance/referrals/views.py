@@ -3,7 +3,7 @@ link's QR; and the account page's card (code, link, QR, incentive balance)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from alliance.core import qr
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import roles_required
 from alliance.incentives import services as incentives
+from alliance.merchants.views.public import add_shop_section
 from alliance.referrals import services
 from alliance.referrals.models import KIND_LABELS, STATUS_LABELS
 
@@ -52,6 +53,28 @@ def share(code: str):
     )
 
 
+@bp.route("/r/<code>/qr.svg")
+def code_qr(code: str):
+    """The QR of a share link, for the shop page's invitation."""
+    referrer = services.user_by_code(code)
+    if referrer is None or not referrer.active:
+        abort(404)
+    response = Response(qr.svg(share_url(referrer.referral_code)), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def shop_invitation(merchant) -> dict | None:
+    """The public shop page's block: the owner's invitation, for visitors who are new to the alliance."""
+    if merchant.status != "active":
+        return None
+    owner = services.owner_of(merchant.id)
+    if owner is None:
+        return None
+    code = services.code_for(owner)
+    return {"code": code, "url": share_url(code), "words": services.share_words(owner)}
+
+
 @bp.route("/referrals")
 @roles_required("customer", "merchant")
 def mine():
@@ -74,6 +97,7 @@ def share_qr():
 
 
 def register_nav(app) -> None:
+    add_shop_section(app, "alliance/referrals/_shop_invitation.html", shop_invitation)
     add_nav(
         app,
         NavItem(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alliance.accounts.auth import current_api_user, require_api_user
 from alliance.core import idempotency
 from alliance.core.api import PAGINATION_DOC, api_blueprint, errors, paged
-from mall.redemption import services
+from mall.redemption import incentive_pay, services
 from mall.redemption.schemas import (
     RedemptionInSchema,
     RedemptionListArgs,
@@ -25,12 +25,26 @@ blp = api_blueprint("redemption_api", __name__, "Redemption at the till (核销)
 @blp.response(201, RedemptionSchema)
 @errors(blp, 400, 401, 403, 409, 422, 429)
 def redeem_voucher(data):
-    """Redeem a voucher by `code` or `qr_payload` for an order: exactly once, however many tills try."""
+    """Redeem a voucher by `code` or `qr_payload` for an order: exactly once, however many tills try.
+    `incentive_fen` spends the customer's incentive cash on what remains to pay, with the voucher or
+    alone with the customer's payment code (`customer_code`); 409 `insufficient_balance` when short."""
     user = current_api_user()
 
     def work():
+        customer_id = None
+        if data.get("customer_code"):
+            customer_id = incentive_pay.resolve_customer(user, data["customer_code"])
+        if not (data.get("code") or data.get("qr_payload")):
+            return 201, incentive_pay.pay(user, customer_id, data["order_amount_fen"], data["incentive_fen"])
         voucher, method = services.resolve(user, code=data.get("code"), qr_payload=data.get("qr_payload"))
-        return 201, services.redeem(user, voucher, data["order_amount_fen"], method=method)
+        return 201, services.redeem(
+            user,
+            voucher,
+            data["order_amount_fen"],
+            method=method,
+            incentive_fen=data["incentive_fen"],
+            customer_id=customer_id,
+        )
 
     return idempotency.json_once(user.id, data, work, RedemptionSchema().dump)
 

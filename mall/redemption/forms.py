@@ -44,6 +44,12 @@ class TillForm(BaseForm):
             "enterkeyhint": "go",
         },
     )
+    # The customer's payment code for incentive cash (激励金), with a voucher or alone.
+    customer_code = StringField(
+        _l("Payment code for incentive cash (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
     nonce = HiddenField(validators=[DataRequired(), Length(min=8, max=64)])
     submit = SubmitField(_l("Confirm redemption"))
 

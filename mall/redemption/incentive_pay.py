@@ -29,6 +29,15 @@ def resolve_customer(actor, customer_code: str | None, now: datetime | None = No
         raise
 
 
+def deduction(customer_id: int, payable_fen: int) -> int:
+    """What the till takes off when the customer shows the payment code: as much of the balance as
+    the amount to pay allows. Nothing to spend is `insufficient_balance`."""
+    spend = min(incentives.balance(customer_id), payable_fen)
+    if spend <= 0 < payable_fen:
+        raise incentives.InsufficientBalance(_l("The customer has no incentive cash to spend."))
+    return max(spend, 0)
+
+
 def pay(
     actor,
     customer_id: int,

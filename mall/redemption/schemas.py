@@ -10,18 +10,29 @@ from mall.redemption import services
 
 
 class RedemptionInSchema(BaseSchema):
-    """`code` or `qr_payload` (one of them), and the order's amount."""
+    """`code` or `qr_payload` (one of them), and the order's amount; `incentive_fen` of incentive cash
+    (激励金) to spend on it, with the voucher or alone with the customer's payment code."""
 
-    ALTERNATIVES = (("code",), ("qr_payload",))  # documented as anyOf RedemptionInCode, ...QrPayload
+    # documented as anyOf RedemptionInCode, ...QrPayload, ...CustomerCode (incentive cash alone)
+    ALTERNATIVES = (("code",), ("qr_payload",), ("customer_code",))
 
     # Any length is accepted here: a code or payload that names no voucher is `invalid_code` (API.md).
     code = fields.String(load_default=None, allow_none=True)
     qr_payload = fields.String(load_default=None, allow_none=True)
     order_amount_fen = Fen(required=True)
+    incentive_fen = Fen(load_default=0, metadata={"description": "Incentive cash to spend on this order"})
+    customer_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "The `code` or `qr_payload` of the customer's GET /me/payment-code"},
+    )
 
     @validates_schema
     def one_of_code_or_payload(self, data, **kwargs):
-        if bool(data.get("code")) == bool(data.get("qr_payload")):
+        if data.get("code") and data.get("qr_payload"):
+            raise ValidationError(_l("Give either a code or a QR payload."), field_name="code")
+        if not (data.get("code") or data.get("qr_payload") or data.get("customer_code")):
             raise ValidationError(_l("Give either a code or a QR payload."), field_name="code")
 
 
@@ -36,14 +47,21 @@ class IssuedVoucherSchema(OutSchema):
 
 class RedemptionSchema(OutSchema):
     id = fields.Integer()
-    voucher_id = fields.Integer()
+    voucher_id = fields.Integer(allow_none=True)
     merchant_id = fields.Integer()
     order_amount_fen = fields.Integer()
     discount_fen = fields.Integer()
     payable_fen = fields.Integer()
     cashback_fen = fields.Integer()
-    gift_name = fields.String(attribute="voucher.coupon.gift_name", allow_none=True)
-    coupon_title = fields.String(attribute="voucher.coupon.title")
+    incentive_fen = fields.Integer(metadata={"description": "Incentive cash spent (激励金抵扣)"})
+    gift_name = Computed(
+        lambda r: r.voucher.coupon.gift_name if r.voucher else None, fields.String(allow_none=True)
+    )
+    coupon_title = Computed(
+        lambda r: r.voucher.coupon.title if r.voucher else None, fields.String(allow_none=True)
+    )
+    bank_fen = fields.Integer(metadata={"description": "The bank's part of the discount (补贴)"})
+    merchant_fen = fields.Integer(metadata={"description": "The merchant's part of the discount (让利)"})
     method = fields.String()
     redeemed_at = LocalDateTime()
     reversed_at = LocalDateTime(allow_none=True)

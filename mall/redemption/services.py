@@ -33,7 +33,7 @@ from alliance.core.extensions import attempts, db
 from alliance.core.i18n import localtime
 from alliance.merchants.models import Merchant
 from mall.coupons import rules
-from mall.redemption import hooks
+from mall.redemption import hooks, spending
 from mall.redemption.models import Redemption
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher, VoucherStatus
@@ -123,10 +123,14 @@ def redeem(
     *,
     method: str = "code",
     now: datetime | None = None,
+    incentive_fen: int = 0,
+    customer_id: int | None = None,
 ) -> Redemption:
-    """Use `voucher` for an order at the actor's till. Exactly one concurrent attempt succeeds."""
+    """Use `voucher` for an order at the actor's till. Exactly one concurrent attempt succeeds.
+    `incentive_fen` of the holder's incentive cash (激励金) is spent on what remains to pay."""
     now = now or clock.now_utc()
     quote = check(actor, voucher, order_amount_fen, now)
+    spending.check_spend(voucher.user_id, customer_id, incentive_fen, quote.payable_fen)
     won = db.session.execute(
         sa.update(Voucher)
         .where(
@@ -153,8 +157,9 @@ def redeem(
         customer_id=voucher.user_id,
         order_amount_fen=quote.order_amount_fen,
         discount_fen=quote.discount_fen,
-        payable_fen=quote.payable_fen,
+        payable_fen=quote.payable_fen - incentive_fen,
         cashback_fen=quote.cashback_fen,
+        incentive_fen=incentive_fen,
         method=method,
         redeemed_at=now,
     )
@@ -170,6 +175,7 @@ def redeem(
         db.session.flush()
     except IntegrityError:
         raise AlreadyRedeemed()
+    spending.spend(redemption)
     # The hooks' changes to the redemption row (its place, its shares) go out as one UPDATE at the
     # end rather than one per hook, flushed early by the reads of the hooks after them.
     with db.session.no_autoflush:
@@ -237,12 +243,14 @@ def reverse(actor, redemption_id: int, reason: str | None, now: datetime | None 
         .values(status=VoucherStatus.ACTIVE, redeemed_at=None)
         .execution_options(synchronize_session=False)
     )
+    spending.refund(redemption, reason)
     event = hooks.after_reverse(
         hooks.RedemptionEvent(redemption, redemption.voucher, actor, now, reason=reason)
     )
     db.session.refresh(redemption)
     redemption.extras = event.extras
-    db.session.expire(redemption.voucher)
+    if redemption.voucher is not None:  # incentive cash spent alone has no voucher
+        db.session.expire(redemption.voucher)
     record(actor, "redemption.reverse", redemption, reason=reason, data={"voucher_id": redemption.voucher_id})
     return redemption
 

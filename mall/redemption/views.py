@@ -17,9 +17,10 @@ from alliance.core.i18n import localtime
 from alliance.core.money import AmountTooLarge, format_fen, parse_yuan
 from alliance.core.nav import NavItem, add_nav
 from alliance.core.web import flash_error, roles_required
+from alliance.incentives import services as incentives
 from alliance.merchants.models import Merchant
 from mall.coupons import rules, wording
-from mall.redemption import services
+from mall.redemption import incentive_pay, services
 from mall.redemption.forms import ReversalForm, TillForm
 from mall.vouchers import qr
 from mall.vouchers.services import CODE_LENGTH
@@ -57,6 +58,7 @@ def _console(form: TillForm, refusal: str | None = None, status: int = 200):
             refusal=refusal,
             today_count=_today_count(),
             code_length=CODE_LENGTH,
+            pay_length=incentives.PAYMENT_CODE_LENGTH,
         ),
         status,
     )
@@ -123,6 +125,8 @@ def lookup():
             amount_error = _("An amount like 128 or 128.50.")
         if amount_fen is not None and amount_fen < 0:
             amount_fen, amount_error = None, _("An amount like 128 or 128.50.")
+    if incentives.is_payment_code(payload or code):
+        return _lookup_payment_code(payload or code, amount_fen, amount_error)
     try:
         voucher, _method = services.resolve(current_user, code=code or None, qr_payload=payload or None)
         coupon = voucher.coupon
@@ -157,6 +161,41 @@ def lookup():
     )
 
 
+def _lookup_payment_code(text: str, amount_fen: int | None, amount_error: str | None):
+    """The console's answer for a customer's payment code on its own: the balance, and what it takes
+    off the amount to pay."""
+    try:
+        customer_id = incentive_pay.resolve_customer(current_user, text)
+    except DomainError as err:
+        db.session.rollback()
+        return jsonify({"ok": False, "error": str(err.message), "code": err.code}), err.status
+    balance = incentives.balance(customer_id)
+    quote = None
+    if amount_fen is not None:
+        spend = incentive_pay.deduction(customer_id, amount_fen)
+        quote = {
+            "order": format_fen(amount_fen),
+            "discount": format_fen(spend),
+            "payable": format_fen(amount_fen - spend),
+            "cashback": None,
+            "gift": None,
+        }
+    return jsonify(
+        {
+            "ok": True,
+            "title": _("Incentive cash"),
+            "value": format_fen(balance),
+            "condition": "",
+            "rules": _("Balance %(balance)s, spent on what the customer pays.", balance=format_fen(balance)),
+            "code": _("Payment code"),
+            "shop": None,
+            "valid_until": None,
+            "quote": quote,
+            "amount_error": amount_error,
+        }
+    )
+
+
 @bp.route("/till/confirm", methods=["POST"])
 @roles_required("merchant", "clerk")
 def confirm():
@@ -166,19 +205,33 @@ def confirm():
     if not form.validate_on_submit():
         return _console(form, status=422)
     code, payload = _code_and_payload(form.code.data, form.qr_payload.data)
-    if not code and not payload and form.photo.data:
+    customer_code = (form.customer_code.data or "").strip()
+    if incentives.is_payment_code(payload or code):  # the payment code on its own, in the scan field
+        customer_code, code, payload = payload or code, "", ""
+    if not code and not payload and not customer_code and form.photo.data:
         payload = qr.decode_photo(form.photo.data.read()) or ""
         if not payload:
             form.photo.errors = [_("No QR code found in the photo. Try again closer, or type the code.")]
             return _console(form, status=422)
-    if not code and not payload:
+    if not code and not payload and not customer_code:
         form.code.errors = [_("Scan the QR code or type the code.")]
         return _console(form, status=422)
     amount_fen = form.amount_fen
 
     def work():
+        customer_id = incentive_pay.resolve_customer(current_user, customer_code) if customer_code else None
+        if not code and not payload:
+            spend = incentive_pay.deduction(customer_id, amount_fen)
+            done = incentive_pay.pay(current_user, customer_id, amount_fen, spend)
+            return 201, {"redemption_id": done.id}
         voucher, method = services.resolve(current_user, code=code or None, qr_payload=payload or None)
-        done = services.redeem(current_user, voucher, amount_fen, method=method)
+        spend = 0
+        if customer_id is not None:
+            quote = services.check(current_user, voucher, amount_fen)
+            spend = incentive_pay.deduction(customer_id, quote.payable_fen)
+        done = services.redeem(
+            current_user, voucher, amount_fen, method=method, incentive_fen=spend, customer_id=customer_id
+        )
         return 201, {"redemption_id": done.id}
 
     try:
@@ -186,7 +239,9 @@ def confirm():
             current_user.id,
             f"till:{form.nonce.data}",
             idempotency.fingerprint(
-                "POST", request.path, {"code": codes.normalise(code), "qr": payload, "a": amount_fen}
+                "POST",
+                request.path,
+                {"code": codes.normalise(code), "qr": payload, "a": amount_fen, "c": customer_code},
             ),
             work,
         )
@@ -221,7 +276,7 @@ def receipt(redemption_id: int):
     return render_template(
         "mall/redemption/receipt.html",
         r=redemption,
-        coupon=redemption.voucher.coupon,
+        coupon=redemption.voucher.coupon if redemption.voucher else None,
         just_done=request.args.get("done") == "1",
         can_reverse=services.can_reverse(redemption),
         issued=services.issued_by(redemption),
@@ -262,7 +317,7 @@ def reverse(redemption_id: int):
         "mall/redemption/reverse.html",
         form=form,
         r=redemption,
-        coupon=redemption.voucher.coupon,
+        coupon=redemption.voucher.coupon if redemption.voucher else None,
         can_reverse=services.can_reverse(redemption),
         minutes_left=_minutes_left(redemption),
         window_minutes=int(services.reversal_window().total_seconds() // 60),

@@ -32,6 +32,8 @@
   var amountError = document.getElementById('amount-error');
   var token = form.querySelector('input[name=csrf_token]');
   var codeLength = parseInt(form.dataset.codeLength, 10) || 12;
+  var payLength = parseInt(form.dataset.payLength, 10) || 10;  // a customer's payment code (激励金)
+  var customerCode = document.getElementById('customer_code');
   var ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
   var stream = null;
   var lastScanned = '';
@@ -44,8 +46,9 @@
   function say(text, cls) { status.textContent = text || ''; status.className = 'small mt-1 mb-0 ' + (cls || ''); }
   function normalise(text) { return (text || '').replace(/[\s-]/g, '').toUpperCase(); }
   function looksLikePayload(text) { return text.length > 24 && text.indexOf('.') >= 0; }
-  function wellFormed(c) {
-    if (c.length !== codeLength) return false;
+  function isPayment(c) { return c.indexOf('PAY.') === 0 || wellFormed(c, payLength); }
+  function wellFormed(c, length) {
+    if (c.length !== (length || codeLength)) return false;
     var total = 0;
     for (var i = 0; i < c.length; i++) { if (ALPHABET.indexOf(c[i]) < 0) return false; }
     var body = c.slice(0, -1);
@@ -107,7 +110,7 @@
   function lookup() {
     var typed = normalise(code.value);
     if (!payload.value && !typed) { forget(); return; }
-    if (!payload.value && !wellFormed(typed)) {
+    if (!payload.value && !wellFormed(typed) && !wellFormed(typed, payLength)) {
       if (typed.length >= codeLength) refuse(words.mistyped); else forget();
       return;
     }
@@ -123,6 +126,14 @@
   }
 
   function found(text) {
+    if (isPayment(text) && customerCode && (payload.value || normalise(code.value))) {
+      // A voucher is in already: the payment code goes beside it.
+      customerCode.value = text;
+      document.getElementById('pay-with-incentives').open = true;
+      say(words.paymentFound, 'text-success fw-bold');
+      amount.focus();
+      return;
+    }
     payload.value = text;
     code.value = '';
     say(words.found, 'text-success fw-bold');
@@ -135,7 +146,7 @@
     var typed = code.value.trim();
     if (looksLikePayload(typed)) return;  // a scanner gun is still typing; Enter follows
     var c = normalise(typed);
-    if (c.length >= codeLength) { lookup(); } else { forget(); }
+    if (c.length >= codeLength || wellFormed(c, payLength)) { lookup(); } else { forget(); }
   });
   code.addEventListener('keydown', function (event) {
     if (event.key !== 'Enter') return;

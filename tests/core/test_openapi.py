@@ -167,6 +167,7 @@ def test_files_optional_bodies_alternatives_dates_and_paging_are_described_right
     assert redemption_in["anyOf"] == [
         {"$ref": "#/components/schemas/RedemptionInCode"},
         {"$ref": "#/components/schemas/RedemptionInQrPayload"},
+        {"$ref": "#/components/schemas/RedemptionInCustomerCode"},
     ]
     code = spec["components"]["schemas"]["RedemptionInCode"]
     assert code["required"] == ["code", "order_amount_fen"] and "qr_payload" not in code["properties"]

@@ -122,3 +122,13 @@ def test_the_payment_code_page_shows_balance_qr_and_code(client, db):
     assert set(fresh) == {"code", "qr_svg", "expires_at", "balance"} and fresh["balance"] == "¥10.00"
     code = fresh["code"].replace("-", "")
     assert incentives.customer_for_code(code) == alice.id
+
+
+def test_the_shop_page_carries_the_owners_invitation(client, db):
+    shop = mf.merchant(name="老王面馆")
+    owner = mf.owner(shop)
+    page = client.get(f"/shops/{shop.id}").get_data(as_text=True)
+    assert "老王面馆邀请你加入商户联盟" in page and f"/r/{owner.referral_code}/qr.svg" in page
+    qr = client.get(f"/r/{owner.referral_code}/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    assert client.get("/r/ABCDEFGH/qr.svg").status_code == 404
