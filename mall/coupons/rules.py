@@ -233,6 +233,9 @@ class ClaimRule:
     name: str
     refusal: Callable[[Coupon, datetime], DomainError | None]
     clause: Callable[[datetime], sa.ColumnElement[bool]]
+    # True when `refusal` judges from data a process keeps for a moment (a cache): a claim's stock
+    # statement then re-checks `clause` in its WHERE, so a stale copy never lets a claim through.
+    recheck_on_write: bool = False
 
 
 _claim_rules: list[ClaimRule] = []
@@ -300,6 +303,23 @@ def claimable_clause(now: datetime, *, with_merchant: bool = True) -> sa.ColumnE
         conditions.append(merchant_live_clause())
     conditions.extend(rule.clause(now) for rule in _claim_rules)
     return sa.and_(*conditions)
+
+
+def write_recheck_clause(now) -> sa.ColumnElement[bool]:
+    """What a claim's stock statement re-checks of the coupon in its WHERE: its status, claim window
+    and validity, and the rules judged from a cache. `now` may be a bound parameter."""
+    conditions = [
+        Coupon.status == CouponStatus.APPROVED,
+        sa.or_(Coupon.claim_starts_at.is_(None), Coupon.claim_starts_at <= now),
+        sa.or_(Coupon.claim_ends_at.is_(None), Coupon.claim_ends_at > now),
+        sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now),
+    ]
+    conditions.extend(rule.clause(now) for rule in _claim_rules if rule.recheck_on_write)
+    return sa.and_(*conditions)
+
+
+def recheck_rule_names() -> tuple[str, ...]:
+    return tuple(rule.name for rule in _claim_rules if rule.recheck_on_write)
 
 
 def live_clause(now: datetime, *, with_merchant: bool = True) -> sa.ColumnElement[bool]:

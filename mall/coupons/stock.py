@@ -46,34 +46,56 @@ def shard_on_approval(coupon: Coupon) -> None:
     coupon.stock_shards = n
 
 
-def take(coupon: Coupon, start: int, where: sa.ColumnElement[bool]) -> int | None:
-    """One unit from the first shard with stock, trying shard `start % n` first. `where` is what
-    must hold of the coupon (claimable now), checked in the same statement. The shard taken, or None.
-    """
-    n = coupon.stock_shards
-    shards = CouponStockShard.__table__
-    for _attempt in range(n):
+_statements: dict[tuple, tuple] = {}
+
+
+def _take_statements(shape: tuple[str, ...]) -> tuple:
+    """(take, claimable) with bound parameters, built once per process for the rules' shape."""
+    found = _statements.get(shape)
+    if found is None:
+        from alliance.core.db import UTCDateTime
+        from mall.coupons import rules
+
+        shards = CouponStockShard.__table__
+        coupon_id = sa.bindparam("shard_coupon_id")
+        start, n = sa.bindparam("shard_start"), sa.bindparam("shard_n")
+        now = sa.bindparam("claim_now", type_=UTCDateTime())
         pick = (
             sa.select(shards.c.shard)
-            .where(shards.c.coupon_id == coupon.id, shards.c.remaining > 0)
-            .order_by((shards.c.shard - start % n + n) % n)
+            .where(shards.c.coupon_id == coupon_id, shards.c.remaining > 0)
+            .order_by((shards.c.shard - start + n) % n)
             .limit(1)
             .scalar_subquery()
         )
-        claimable = sa.select(Coupon.id).where(Coupon.id == coupon.id, where).exists()
-        row = db.session.execute(
+        claimable = (
+            sa.select(Coupon.id).where(Coupon.id == coupon_id, rules.write_recheck_clause(now)).exists()
+        )
+        take_stmt = (
             sa.update(shards)
-            .where(shards.c.coupon_id == coupon.id, shards.c.shard == pick, shards.c.remaining > 0, claimable)
+            .where(shards.c.coupon_id == coupon_id, shards.c.shard == pick, shards.c.remaining > 0, claimable)
             .values(remaining=shards.c.remaining - 1)
             .returning(shards.c.shard, shards.c.remaining)
-        ).first()
+        )
+        found = _statements[shape] = (take_stmt, sa.select(claimable))
+    return found
+
+
+def take(coupon: Coupon, start: int, now, shape: tuple[str, ...]) -> int | None:
+    """One unit from the first shard with stock, trying shard `start % n` first; what must hold of
+    the coupon (claimable at `now`, `rules.write_recheck_clause`) is checked in the same statement.
+    The shard taken, or None."""
+    n = coupon.stock_shards
+    take_stmt, claimable = _take_statements(shape)
+    params = {"shard_coupon_id": coupon.id, "shard_start": start % n, "shard_n": n, "claim_now": now}
+    for _attempt in range(n):
+        row = db.session.execute(take_stmt, params).first()
         if row is not None:
             if row.remaining == 0:
                 sync_flag(coupon)
             return row.shard
         # Nothing changed: no shard with stock, not claimable, or (PostgreSQL) the picked shard was
         # emptied by a concurrent claim between the pick and the update: look again.
-        if not _any_left(coupon) or not db.session.scalar(sa.select(claimable)):
+        if not _any_left(coupon) or not db.session.scalar(claimable, params):
             return None
     return None
 

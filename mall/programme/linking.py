@@ -132,7 +132,7 @@ def clause(now: datetime) -> sa.ColumnElement[bool]:
 
 
 # Registered from create_app: claims and the mall list obey it only once it is wired.
-CLAIM_RULE = rules.ClaimRule("programme", refusal, clause)
+CLAIM_RULE = rules.ClaimRule("programme", refusal, clause, recheck_on_write=True)
 
 
 def linkable_coupons(entry_branch_id: int) -> list[Coupon]:

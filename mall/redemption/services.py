@@ -163,6 +163,11 @@ def redeem(
         method=method,
         redeemed_at=now,
     )
+    # Where the till's shop stands now (loaded by `check`), written with the row itself rather than
+    # by a second statement (the reports' hook sets the same values).
+    shop = _till_merchant(actor)
+    redemption.district_id = shop.district_id
+    redemption.branch_id = shop.district.branch_id if shop.district else None
     # The voucher row was won above, so the unique index on standing redemptions cannot refuse this
     # row unless the database was changed by hand; then the whole transaction rolls back.
     try:
@@ -171,13 +176,19 @@ def redeem(
     except IntegrityError:
         raise AlreadyRedeemed()
     spending.spend(redemption)
-    event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
+    # The hooks' changes to the redemption row (its place, its shares) go out as one UPDATE at the
+    # end rather than one per hook, flushed early by the reads of the hooks after them.
+    with db.session.no_autoflush:
+        event = hooks.after_redeem(hooks.RedemptionEvent(redemption, voucher, actor, now))
     redemption.extras = event.extras
     return redemption
 
 
 def issued_by(redemption: Redemption) -> list[Voucher]:
     """The vouchers a redemption's after-redeem hooks issued the customer (a chain's rewards)."""
+    extras = getattr(redemption, "extras", None) or {}
+    if "issued_vouchers" in extras and not extras["issued_vouchers"]:
+        return []  # the hooks just said: none (no statement to find out again)
     return list(
         db.session.scalars(
             sa.select(Voucher)

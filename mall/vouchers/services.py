@@ -14,6 +14,7 @@ A claim is three reusable steps (a coupon pack or a chain reward composes them t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from alliance.core import clock, codes, signing
-from alliance.core.db import dialect_insert
+from alliance.core.db import UTCDateTime, dialect_insert
 from alliance.core.errors import (
     DomainError,
     Forbidden,
@@ -68,15 +69,33 @@ def qr_refresh_seconds() -> int:
 # ---------------------------------------------------------------------------------------------------
 
 
+# The hot path's statements are built once per process (with bound parameters): building a
+# statement costs more CPU than running it. Keyed by what shapes them (dialect, re-checked rules).
+_statements: dict[tuple, Any] = {}
+
+
+def _statement(key: tuple, build: Callable[[], Any]):
+    found = _statements.get(key)
+    if found is None:
+        found = _statements[key] = build()
+    return found
+
+
+def _now_param():
+    return sa.bindparam("claim_now", type_=UTCDateTime())
+
+
 def load_coupon(coupon_id: int) -> Coupon:
     """The coupon a claim names, with its merchant and partners, in one statement."""
-    coupon = (
-        db.session.scalars(
-            sa.select(Coupon).where(Coupon.id == coupon_id).options(orm.joinedload(Coupon.partners))
-        )
-        .unique()
-        .first()
+    stmt = _statement(
+        ("load_coupon",),
+        lambda: (
+            sa.select(Coupon)
+            .where(Coupon.id == sa.bindparam("coupon_id"))
+            .options(orm.joinedload(Coupon.partners))
+        ),
     )
+    coupon = db.session.scalars(stmt, {"coupon_id": coupon_id}).unique().first()
     if coupon is None:
         raise NotFound()
     return coupon
@@ -125,13 +144,18 @@ def _bump_counter(table, key: dict, limit: int) -> bool:
     """One upsert: the counter row is created at 1, or incremented only while under `limit`.
     False (no row changed) when the limit is used up."""
     bind = db.session.get_bind()
-    stmt = dialect_insert(table, bind).values(**key, claimed=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key),
-        set_={"claimed": table.c.claimed + 1},
-        where=table.c.claimed < limit,
-    )
-    return db.session.execute(stmt.returning(table.c.claimed)).first() is not None
+
+    def build():
+        values = {**{name: sa.bindparam(name) for name in key}, "claimed": 1}
+        stmt = dialect_insert(table, bind).values(values)
+        return stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_={"claimed": table.c.claimed + 1},
+            where=table.c.claimed < sa.bindparam("claim_limit"),
+        ).returning(table.c.claimed)
+
+    stmt = _statement(("bump", table.name, bind.dialect.name), build)
+    return db.session.execute(stmt, {**key, "claim_limit": limit}).first() is not None
 
 
 def _unbump_counter(table, key: dict) -> None:
@@ -147,18 +171,26 @@ ROW = -1  # the unit came from the coupon row itself (an unsharded coupon)
 
 def _take_unit(customer, coupon: Coupon, now: datetime) -> int | None:
     """One voucher's worth of stock, in one conditional statement that re-checks what must hold:
-    stock left and the coupon claimable now (status, windows, the registered claim rules), so a
-    check made on slightly older data (a per-process cache) can never let a claim through.
+    stock left and the coupon claimable now (status, windows, and the claim rules judged from a
+    per-process cache), so a check made on slightly older data can never let a claim through.
     The shard taken (`ROW` for an unsharded coupon), or None when nothing could be taken."""
-    claimable = rules.claimable_clause(now, with_merchant=False)
+    shape = rules.recheck_rule_names()
     if coupon.stock_shards:
-        return stock.take(coupon, customer.id, claimable)
-    taken = db.session.execute(
-        sa.update(Coupon)
-        .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, claimable)
-        .values(stock_remaining=Coupon.stock_remaining - 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        return stock.take(coupon, customer.id, now, shape)
+    stmt = _statement(
+        ("take_row", shape),
+        lambda: (
+            sa.update(Coupon)
+            .where(
+                Coupon.id == sa.bindparam("coupon_id"),
+                Coupon.stock_remaining > 0,
+                rules.write_recheck_clause(_now_param()),
+            )
+            .values(stock_remaining=Coupon.stock_remaining - 1)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    taken = db.session.execute(stmt, {"coupon_id": coupon.id, "claim_now": now}).rowcount
     return ROW if taken == 1 else None
 
 
@@ -274,13 +306,23 @@ def issue_vouchers(customer, coupons: list[Coupon], now: datetime, **voucher_fie
         )
     table = Voucher.__table__
     bind = db.session.get_bind()
+    columns = tuple(rows[0])
+    stmt = _statement(
+        ("issue", bind.dialect.name, columns),
+        lambda: (
+            dialect_insert(table, bind)
+            .values({name: sa.bindparam(name) for name in (*columns, "code")})
+            .on_conflict_do_nothing()
+            .returning(table.c.id, table.c.code)
+        ),
+    )
     ids: dict[str, int] = {}
     waiting = rows
     for _attempt in range(5):
         for row in waiting:
             row["code"] = codes.new_code(CODE_LENGTH)
-        stmt = dialect_insert(table, bind).values(waiting).on_conflict_do_nothing()
-        for voucher_id, code in db.session.execute(stmt.returning(table.c.id, table.c.code)):
+        params = waiting[0] if len(waiting) == 1 else waiting
+        for voucher_id, code in db.session.execute(stmt, params):
             ids[code] = voucher_id
         waiting = [row for row in waiting if row["code"] not in ids]
         if not waiting:
@@ -396,8 +438,10 @@ def get_own(user, voucher_id: int) -> Voucher:
 # ---------------------------------------------------------------------------------------------------
 
 
-# A voucher read at a till comes with its coupon (joined); the partners load only for a partner's till.
-_AT_TILL = (orm.defaultload(Voucher.coupon).lazyload(Coupon.partners),)
+def _at_till() -> tuple:
+    """A voucher read at a till comes with its coupon (joined); partners load only for a partner's till.
+    (Built when used: loader options configure the mappers, which needs every model imported.)"""
+    return (orm.defaultload(Voucher.coupon).lazyload(Coupon.partners),)
 
 
 def find_by_code(text: str) -> Voucher | None:
@@ -406,7 +450,7 @@ def find_by_code(text: str) -> Voucher | None:
     code = codes.normalise(text)
     if not codes.is_well_formed(code, CODE_LENGTH):
         return None
-    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code).options(*_AT_TILL))
+    return db.session.scalar(sa.select(Voucher).where(Voucher.code == code).options(*_at_till()))
 
 
 def qr_payload(voucher: Voucher, now: datetime | None = None) -> str:
@@ -438,7 +482,7 @@ def voucher_from_payload(payload: str, now: datetime | None = None) -> Voucher:
         raise InvalidCode(
             _l("This QR code is out of date. Ask the customer to refresh it, or type the code.")
         )
-    voucher = db.session.get(Voucher, data["v"], options=_AT_TILL)
+    voucher = db.session.get(Voucher, data["v"], options=_at_till())
     if voucher is None:
         raise ForgedPayload()
     return voucher
