@@ -48,20 +48,28 @@ def setup(requirements: str) -> None:
             sh(*pip, "--no-deps", "-r", no_deps.name)
         stamp.write_text(wanted.hexdigest())
     flask("i18n", "compile")
+    flask("assets", "build")
 
 
 def flask(*args: str, env: dict | None = None) -> None:
     sh(str(PY), "-m", "flask", "--app", "wsgi", *args, env=env)
 
 
+def say(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
 def run() -> None:
+    say("Setting up the virtual environment and translations")
     setup("requirements.txt")
+    say("Bringing the database up to date (migrations)")
     flask("db", "upgrade")
     instance = ROOT / "instance"
     instance.mkdir(exist_ok=True)
     marker = instance / "demo-logins.txt"
     url = os.environ.get("DATABASE_URL", "sqlite")
     if not marker.exists() or not marker.read_text().startswith(url + "\n"):
+        say("Loading the demo data: branches, shops, coupons, vouchers, the programme (once; about a minute)")
         out = subprocess.run(
             [str(PY), "-m", "flask", "--app", "wsgi", "demo"],
             cwd=ROOT,
@@ -70,7 +78,11 @@ def run() -> None:
             text=True,
         ).stdout
         marker.write_text(url + "\n" + out)
+        say("Demo data loaded")
+    else:
+        say("Demo data already loaded (delete instance/demo-logins.txt to load it again)")
     print("\n" + marker.read_text().split("\n", 1)[1], flush=True)
+    say("Starting the server on http://127.0.0.1:5000 with the scheduler in a background thread")
     os.execv(
         str(PY), [str(PY), "-m", "flask", "--app", "wsgi", "serve", "--host", "127.0.0.1", "--port", "5000"]
     )

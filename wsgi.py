@@ -32,7 +32,7 @@ from alliance.accounts.cli import users_cli
 from alliance.branches import api as branches_api
 from alliance.branches import demo as branches_demo
 from alliance.branches import views as branches_views
-from alliance.core import clock, http, i18n, idempotency, security, web
+from alliance.core import assets, clock, http, i18n, idempotency, security, web
 from alliance.core import config as config_module
 from alliance.core.api import docs_assets_blueprint
 from alliance.core.extensions import (
@@ -141,7 +141,7 @@ APIS = [
     reports_api,
 ]
 
-COMMANDS = [users_cli, i18n_cli, scheduler_cli]
+COMMANDS = [users_cli, i18n_cli, scheduler_cli, assets.assets_cli]
 
 # Scheduled jobs (alliance.core.jobs.Job), run by exactly one scheduler per deployment.
 JOBS: list[Job] = [
@@ -206,6 +206,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.register_filters(app)
     http.register(app)
     security.register(app)
+    assets.register(app)
 
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)

@@ -44,7 +44,7 @@ def postgres_available() -> bool:
             conn.execute(sa.text("select 1"))
         engine.dispose()
         return True
-    except Exception:
+    except sa.exc.SQLAlchemyError:
         return False
 
 

@@ -258,9 +258,10 @@ def main() -> None:
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("DATABASE_URL")
+    keep = os.environ.get("BENCH_KEEP") == "1"  # measure again on the data a previous run built
     if not url:
         path = out / "dashboards-bench.sqlite3"
-        if path.exists():
+        if path.exists() and not keep:
             path.unlink()
         url = f"sqlite:///{path}"
 
@@ -289,7 +290,14 @@ def main() -> None:
         # Mid-month, mid-afternoon: half a month rolled up, today's trade under way.
         clock.freeze(clock.local_datetime_utc(date(2026, 12, 15), time(15, 0)))
         now = clock.now_utc()
-        branch, staff, shop_ids = build(db, now)
+        if keep and db.session.scalar(sa.select(sa.func.count(Voucher.id))):
+            from alliance.branches.models import Branch
+
+            branch = db.session.scalar(sa.select(Branch))
+            staff = db.session.scalar(sa.select(User).where(User.username == "benchstaff"))
+            shop_ids = [m for (m,) in db.session.execute(sa.text("SELECT id FROM merchants ORDER BY id"))]
+        else:
+            branch, staff, shop_ids = build(db, now)
         print(
             f"rows: {db.session.scalar(sa.select(sa.func.count(Voucher.id))):,} vouchers, "
             f"{db.session.scalar(sa.select(sa.func.count(Redemption.id))):,} redemptions",
@@ -298,6 +306,8 @@ def main() -> None:
         summary = timed("roll-up of every past day (first run)", jobs.rollup)
         print(f"  {summary}")
         timed("roll-up again (nothing to do)", jobs.rollup)
+        yesterday = clock.local_today() - timedelta(days=1)
+        timed("roll-up of one day (the nightly run)", lambda: (jobs.roll_day(yesterday), db.session.commit()))
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 conn.execute(sa.text("ANALYZE"))
@@ -309,17 +319,15 @@ def main() -> None:
         counter = StatementCounter(db.engine)
         owner = db.session.scalar(sa.select(User).where(User.merchant_id == shop_ids[0]))
 
+        # The services read only: the signed-in user stays loaded, as a request's would be.
         def dashboard():
             services.branch_dashboard(staff, branch.id, Scope())
-            db.session.rollback()
 
         def dashboard_filtered():
             services.branch_dashboard(staff, branch.id, Scope(industry="catering", tier="A"))
-            db.session.rollback()
 
         def merchant_home():
             services.merchant_home(owner)
-            db.session.rollback()
 
         measure("staff dashboard of the branch (service)", dashboard, counter)
         measure("staff dashboard, filtered by trade and tier (service)", dashboard_filtered, counter)

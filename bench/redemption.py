@@ -90,7 +90,8 @@ def main() -> None:
             [kind, r["ok_per_s"], r["p50_ms"], r["p95_ms"], r["p99_ms"], r["non_2xx"], s["max_worker_rss_mb"]]
         )
     print(
-        f"\nredemption: {TILLS} tills, gunicorn 4 sync workers, wrk -c16, {args.duration:g} s x {args.runs} (medians)"
+        f"\nredemption: {TILLS} tills, gunicorn 4 sync workers, wrk -c16, "
+        f"{args.duration:g} s x {args.runs} (medians)"
     )
     c.print_table(["db", "redeemed/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "RSS MB"], rows)
     print("wrote", c.write_json("redemption", out))

@@ -140,7 +140,7 @@ def main() -> None:
                 ]
             )
     print(
-        f"\nscale: p50 of {args.runs} requests at {small:,} and {large:,} coupons ({args.vouchers:,} vouchers)"
+        f"\nscale: p50 of {args.runs} requests at {small:,} and {large:,} coupons, {args.vouchers:,} vouchers"
     )
     c.print_table(
         ["db", "request", f"p50 ms {small:,}", f"p50 ms {large:,}", "ratio", "stmts", "stmts"], rows

@@ -40,16 +40,20 @@ def _locale() -> str:
 
 
 def localtime(value: datetime | None, fmt: str = "medium") -> str:
-    """Local date and time in the reader's language: 2026年12月3日 14:02 / Dec 3, 2026, 2:02 PM."""
+    """Local date and time in the reader's language: 2026年12月3日 周四 14:02 / Thu, Dec 3, 2026 14:02;
+    `short` drops the year (and weekday) within the current year: 12月3日 14:02."""
     if value is None:
         return ""
     local = clock.to_local(value)
     if fmt == "time":
         return format_time(local, "HH:mm", locale=_locale())
-    if fmt == "short":
-        return format_datetime(local, "MM-dd HH:mm", locale=_locale())
-    if fmt == "medium":
-        pattern = "y年M月d日 HH:mm" if _locale() == "zh" else "MMM d, y HH:mm"
+    zh = _locale() == "zh"
+    if fmt == "short" and local.year == clock.to_local(clock.now_utc()).year:
+        # within the year the year goes: 12月1日 14:24 / Dec 1, 14:24
+        return format_datetime(local, "M月d日 HH:mm" if zh else "MMM d, HH:mm", locale=_locale())
+    if fmt in ("medium", "short"):
+        # one style everywhere: 2026年12月1日 周二 14:24 / Tue, Dec 1, 2026 14:24
+        pattern = "y年M月d日 EEE HH:mm" if zh else "EEE, MMM d, y HH:mm"
         return format_datetime(local, pattern, locale=_locale())
     return format_datetime(local, fmt, locale=_locale())
 

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
 from alliance.core.nav import NavItem, add_nav
+from alliance.core.scheduler.descriptions import summary_text
 from alliance.core.scheduler.health import job_health
 from alliance.core.web import roles_required
 
@@ -29,6 +30,7 @@ def scheduler():
         "alliance/operations/scheduler.html",
         rows=rows,
         states=STATE_LABELS,
+        summary_text=summary_text,
         unhealthy=sum(1 for r in rows if not r.healthy),
         scheduled=any(r.next_run for r in rows),
     )

@@ -29,6 +29,7 @@ class Card:
     voucher_id: int | None
     low_stock: bool
     stock_percent: int
+    validity: str = ""
 
     @property
     def id(self) -> int:
@@ -84,6 +85,7 @@ def cards_for(viewer, coupons: list[Coupon], now: datetime | None = None) -> lis
                 voucher_id=held.get(coupon.id),
                 low_stock=wording.low_stock(coupon),
                 stock_percent=wording.stock_percent(coupon),
+                validity=wording.validity_text(coupon),
             )
         )
     return cards

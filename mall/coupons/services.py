@@ -99,6 +99,10 @@ class MallFilters:
     kind: str | None = None
     q: str | None = None
     merchant_id: int | None = None
+    sort: str = "newest"  # or "popular" (most claimed) or "ending" (claiming ends soonest)
+
+
+SORTS = ("newest", "popular", "ending")
 
 
 def _escape_like(text: str) -> str:
@@ -181,15 +185,16 @@ def mall_list(
     total = int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
     if total == 0 or (page - 1) * per_page >= total:
         return [], total
-    if total >= WALK_FROM:
-        where = _live_filter(filters, now, walk=True)
-    ids = (
-        sa.select(Coupon.id)
-        .where(where)
-        .order_by(Coupon.approved_at.desc(), Coupon.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+    if filters.sort == "popular":
+        order = [(Coupon.stock_total - Coupon.stock_remaining).desc(), Coupon.id.desc()]
+    elif filters.sort == "ending":
+        # coupons that stop being claimable soonest first; those without an end last
+        order = [Coupon.claim_ends_at.is_(None), Coupon.claim_ends_at, Coupon.id]
+    else:
+        order = [Coupon.approved_at.desc(), Coupon.id.desc()]
+        if total >= WALK_FROM:
+            where = _live_filter(filters, now, walk=True)
+    ids = sa.select(Coupon.id).where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     return _load(list(db.session.scalars(ids))), total
 
 

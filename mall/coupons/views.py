@@ -44,6 +44,7 @@ def index():
         industry=_choice_arg("industry", Industry),
         kind=_choice_arg("kind", CouponKind),
         q=(request.args.get("q") or "").strip()[:100] or None,
+        sort=request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest",
     )
     page = max(1, min(_int_arg("page") or 1, 100000))
     items, total = services.mall_list(filters, page, PER_PAGE)
@@ -59,6 +60,7 @@ def index():
         districts=list_districts(),
         industries=INDUSTRY_LABELS,
         kinds=KIND_LABELS,
+        sorts={"newest": _("Newest"), "popular": _("Most claimed"), "ending": _("Ending soon")},
         claim_token=uuid.uuid4().hex,
     )
 

@@ -129,6 +129,11 @@ def _day(value: datetime) -> str:
     return localdate(local.date(), "MMM d" if same_year else "MMM d, y")
 
 
+def last_day_text(until: datetime | None) -> str:
+    """The last local day something is valid: an end at midnight means through the day before."""
+    return _day(_last_moment(until)) if until else ""
+
+
 def _last_moment(until: datetime) -> datetime:
     """An end at local midnight means 'through the day before'."""
     return until - timedelta(seconds=1)

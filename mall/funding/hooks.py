@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from alliance.core import clock
 from alliance.core.extensions import db
 from alliance.merchants.models import Merchant
 from mall.funding.services import budgets
 from mall.redemption.hooks import RedemptionEvent, RedemptionHook
 from mall.redemption.models import Redemption
-
-
-def incentive_of(redemption) -> int:
-    """Incentive cash spent with this redemption (0 where redemptions do not carry it)."""
-    return int(getattr(redemption, "incentive_fen", 0) or 0)
 
 
 def _write(redemption, bank: int) -> None:
@@ -43,9 +37,8 @@ def record_shares(event: RedemptionEvent) -> None:
         wanted = budgets.bank_part(redemption.discount_fen, coupon.bank_share_percent)
         bank = budgets.spend(coupon.id, coupon.budget_id, wanted)
     _write(redemption, bank)
-    incentive = incentive_of(redemption)
-    if incentive:
-        budgets.charge_incentive(_branch_id(redemption), incentive, event.now)
+    if redemption.incentive_fen:
+        budgets.charge_incentive(redemption.id, _branch_id(redemption), redemption.incentive_fen, event.now)
     event.extras["bank_fen"] = bank
     event.extras["merchant_fen"] = redemption.discount_fen - bank
 
@@ -58,11 +51,7 @@ def give_back_shares(event: RedemptionEvent) -> None:
     coupon = event.voucher.coupon if event.voucher is not None else None
     if coupon is not None and coupon.budget_id and redemption.bank_fen:
         budgets.give_back(coupon.id, coupon.budget_id, redemption.bank_fen)
-    incentive = incentive_of(redemption)
-    if incentive:
-        budgets.refund_incentive(
-            _branch_id(redemption), incentive, clock.to_local(redemption.redeemed_at).date()
-        )
+    budgets.refund_incentive(redemption.id)
 
 
 HOOK = RedemptionHook("funding", after_redeem=record_shares, after_reverse=give_back_shares)

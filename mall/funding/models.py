@@ -74,6 +74,22 @@ class Reservation(db.Model):
     coupon = relationship("Coupon", lazy="joined", innerjoin=True)
 
 
+class IncentiveCharge(db.Model):
+    """Incentive cash spent with a redemption, charged to the branch's incentive budget (one row per
+    redemption, removed when the redemption is reversed)."""
+
+    __tablename__ = "budget_incentive_charges"
+    __table_args__ = (
+        sa.Index("ix_budget_incentive_charges_budget_id", "budget_id"),
+        sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+
+    redemption_id: Mapped[int] = mapped_column(sa.ForeignKey("redemptions.id"), primary_key=True)
+    budget_id: Mapped[int] = mapped_column(sa.ForeignKey("budgets.id"))
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    charged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class StatementStatus(StrEnum):
     OPEN = "open"  # the month's figures still follow the redemptions
     CONFIRMED = "confirmed"  # frozen by staff after the month ended
@@ -81,9 +97,9 @@ class StatementStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    StatementStatus.OPEN: _l("Open"),
+    StatementStatus.OPEN: _l("In progress"),
     StatementStatus.CONFIRMED: _l("Confirmed"),
-    StatementStatus.PAID: _l("Paid"),
+    StatementStatus.PAID: _l("Paid out"),
 }
 
 

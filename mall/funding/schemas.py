@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from alliance.core.schemas import BaseSchema, Fen, Id, LocalDateTime, page_schema
+from alliance.core.schemas import BaseSchema, Computed, Fen, Id, LocalDateTime, OutSchema, page_schema
 
 
 class BudgetInSchema(BaseSchema):
@@ -19,35 +19,35 @@ class BudgetInSchema(BaseSchema):
     )
 
 
-class FundedCouponSchema(BaseSchema):
-    coupon_id = fields.Integer(required=True)
-    title = fields.Function(lambda r: r.coupon.title, required=True)
-    merchant_id = fields.Function(lambda r: r.coupon.merchant_id, required=True)
-    status = fields.Function(lambda r: r.coupon.status, required=True)
-    bank_share_percent = fields.Function(lambda r: r.coupon.bank_share_percent, required=True)
-    per_voucher_fen = fields.Integer(required=True)
-    reserved_fen = fields.Integer(required=True, metadata={"description": "Reserved at approval"})
-    held_fen = fields.Integer(required=True, metadata={"description": "Still held for vouchers"})
-    spent_fen = fields.Integer(required=True)
-    released_fen = fields.Integer(required=True)
+class FundedCouponSchema(OutSchema):
+    coupon_id = fields.Integer()
+    title = fields.String(attribute="coupon.title")
+    merchant_id = fields.Integer(attribute="coupon.merchant_id")
+    status = fields.String(attribute="coupon.status")
+    bank_share_percent = fields.Integer(attribute="coupon.bank_share_percent")
+    per_voucher_fen = fields.Integer()
+    reserved_fen = fields.Integer(metadata={"description": "Reserved at approval"})
+    held_fen = fields.Integer(metadata={"description": "Still held for vouchers"})
+    spent_fen = fields.Integer()
+    released_fen = fields.Integer()
 
 
-class BudgetSchema(BaseSchema):
-    id = fields.Integer(required=True)
-    branch_id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    total_fen = fields.Integer(required=True)
-    reserved_fen = fields.Integer(required=True)
-    spent_fen = fields.Integer(required=True)
-    available_fen = fields.Integer(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    funds_incentives = fields.Boolean(required=True)
-    created_at = LocalDateTime(required=True)
+class BudgetSchema(OutSchema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    name = fields.String()
+    total_fen = fields.Integer()
+    reserved_fen = fields.Integer()
+    spent_fen = fields.Integer()
+    available_fen = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    funds_incentives = fields.Boolean()
+    created_at = LocalDateTime()
 
 
 class BudgetDetailSchema(BudgetSchema):
-    coupons = fields.List(fields.Nested(FundedCouponSchema), required=True)
+    coupons = fields.List(fields.Nested(FundedCouponSchema))
 
 
 BudgetPageSchema = page_schema(BudgetSchema, "BudgetPage")
@@ -61,38 +61,40 @@ class MonthArgs(BaseSchema):
     )
 
 
-class StatementLineSchema(BaseSchema):
-    day = fields.Date(required=True)
-    correction = fields.Boolean(required=True, metadata={"description": "A reversal of a confirmed month"})
-    redemptions = fields.Integer(required=True)
-    discount_fen = fields.Integer(required=True)
-    bank_fen = fields.Integer(required=True)
-    merchant_fen = fields.Integer(required=True)
-    incentive_fen = fields.Integer(required=True)
+class StatementLineSchema(OutSchema):
+    day = fields.Date()
+    correction = fields.Boolean(metadata={"description": "A reversal of a confirmed month"})
+    redemptions = fields.Integer()
+    discount_fen = fields.Integer()
+    bank_fen = fields.Integer()
+    merchant_fen = fields.Integer()
+    incentive_fen = fields.Integer()
 
 
-class StatementTotalsSchema(BaseSchema):
-    redemptions = fields.Integer(required=True)
-    discount_fen = fields.Integer(required=True)
-    bank_fen = fields.Integer(required=True)
-    merchant_fen = fields.Integer(required=True)
-    incentive_fen = fields.Integer(required=True)
-    due_fen = fields.Integer(
-        required=True, metadata={"description": "What the bank pays: bank_fen + incentive_fen"}
-    )
+class StatementTotalsSchema(OutSchema):
+    redemptions = fields.Integer()
+    discount_fen = fields.Integer()
+    bank_fen = fields.Integer()
+    merchant_fen = fields.Integer()
+    incentive_fen = fields.Integer()
+    due_fen = fields.Integer(metadata={"description": "What the bank pays: bank_fen + incentive_fen"})
 
 
-class StatementSchema(BaseSchema):
-    merchant_id = fields.Integer(required=True)
-    merchant_name = fields.Function(lambda v: v.merchant.name, required=True)
-    month = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["open", "confirmed", "paid"]})
-    lines = fields.List(fields.Nested(StatementLineSchema), required=True)
-    totals = fields.Nested(StatementTotalsSchema, required=True)
+class StatementSchema(OutSchema):
+    merchant_id = fields.Integer()
+    merchant_name = fields.String(attribute="merchant.name")
+    month = fields.String()
+    status = fields.String(metadata={"enum": ["open", "confirmed", "paid"]})
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    totals = fields.Nested(StatementTotalsSchema)
     confirmed_at = LocalDateTime(allow_none=True)
-    confirmed_by_id = fields.Function(lambda v: v.statement.confirmed_by_id if v.statement else None)
+    confirmed_by_id = Computed(
+        lambda v: v.statement.confirmed_by_id if v.statement else None, fields.Integer(allow_none=True)
+    )
     paid_at = LocalDateTime(allow_none=True)
-    paid_by_id = fields.Function(lambda v: v.statement.paid_by_id if v.statement else None)
+    paid_by_id = Computed(
+        lambda v: v.statement.paid_by_id if v.statement else None, fields.Integer(allow_none=True)
+    )
     paid_reference = fields.String(allow_none=True)
 
 
@@ -100,7 +102,7 @@ class PaidSchema(BaseSchema):
     reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
-class OverviewSchema(BaseSchema):
-    month = fields.String(required=True)
-    items = fields.List(fields.Nested(StatementSchema), attribute="rows", required=True)
-    totals = fields.Nested(StatementTotalsSchema, required=True)
+class OverviewSchema(OutSchema):
+    month = fields.String()
+    items = fields.List(fields.Nested(StatementSchema), attribute="rows")
+    totals = fields.Nested(StatementTotalsSchema)

@@ -216,7 +216,7 @@ def new_entry(kind: str):
     form = EntryForm()
     if request.method == "GET":
         form.first_day.data = _parse_day(request.args.get("date"))
-        form.status.data = "published"
+        form.status.data = "draft"  # a new entry starts as a draft: nobody sees it until it is published
         if kind == EntryKind.DAILY_DEAL or kind == EntryKind.WEEKLY_EVENT:
             form.recurrence.data = recurrence.WEEKLY
     _fill_choices(form, form.branch_id.data if request.method == "POST" else None)

@@ -41,8 +41,8 @@ class PromotionPartnerSchema(BaseSchema):
     industry = fields.Function(lambda p: p.merchant.industry, required=True, metadata={"type": "string"})
     status = fields.String(required=True, metadata={"enum": ["invited", "accepted", "declined"]})
     coupon_id = fields.Integer(required=True, allow_none=True)
-    reason = fields.String(allow_none=True)
-    decided_at = LocalDateTime(allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    decided_at = LocalDateTime(required=True, allow_none=True)
 
 
 class PartnerFiguresSchema(BaseSchema):
@@ -70,9 +70,9 @@ class PromotionSchema(BaseSchema):
     merchant_id = fields.Integer(required=True)
     merchant_name = fields.Function(lambda p: p.merchant.name, required=True, metadata={"type": "string"})
     title = fields.String(required=True)
-    description = fields.String(allow_none=True)
+    description = fields.String(required=True, allow_none=True)
     coupon_id = fields.Integer(required=True)
-    min_order_fen = fields.Integer(allow_none=True)
+    min_order_fen = fields.Integer(required=True, allow_none=True)
     partners = fields.List(fields.Nested(PromotionPartnerSchema), required=True)
     member_coupon_ids = fields.Function(
         lambda p: [c.id for c in _members(p)],
@@ -83,9 +83,9 @@ class PromotionSchema(BaseSchema):
             "description": "A pack's coupons, in id order",
         },
     )
-    review_reason = fields.String(allow_none=True)
-    submitted_at = LocalDateTime(allow_none=True)
-    approved_at = LocalDateTime(allow_none=True)
+    review_reason = fields.String(required=True, allow_none=True)
+    submitted_at = LocalDateTime(required=True, allow_none=True)
+    approved_at = LocalDateTime(required=True, allow_none=True)
     created_at = LocalDateTime(required=True)
     figures = fields.Nested(
         PromotionFiguresSchema, metadata={"description": "For the lead, partners and staff"}

@@ -60,6 +60,8 @@ class RedemptionSchema(OutSchema):
     coupon_title = Computed(
         lambda r: r.voucher.coupon.title if r.voucher else None, fields.String(allow_none=True)
     )
+    bank_fen = fields.Integer(metadata={"description": "The bank's part of the discount (补贴)"})
+    merchant_fen = fields.Integer(metadata={"description": "The merchant's part of the discount (让利)"})
     method = fields.String()
     redeemed_at = LocalDateTime()
     reversed_at = LocalDateTime(allow_none=True)

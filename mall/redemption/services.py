@@ -238,7 +238,7 @@ def reverse(actor, redemption_id: int, reason: str | None, now: datetime | None 
     )
     db.session.refresh(redemption)
     redemption.extras = event.extras
-    if redemption.voucher is not None:
+    if redemption.voucher is not None:  # incentive cash spent alone has no voucher
         db.session.expire(redemption.voucher)
     record(actor, "redemption.reverse", redemption, reason=reason, data={"voucher_id": redemption.voucher_id})
     return redemption

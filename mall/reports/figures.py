@@ -83,36 +83,40 @@ def day_span(day: date) -> tuple[datetime, datetime]:
     return clock.local_midnight_utc(day), clock.local_midnight_utc(day + timedelta(days=1))
 
 
-def live(day: date, scope: Scope) -> list[dict]:
-    """One local day's figures computed from claims and redemptions, one row per place (merchant,
-    coupon, district, branch). Two statements."""
+def live(day: date, scope: Scope, by: tuple[str, ...] = PLACE) -> list[dict]:
+    """One local day's figures computed from claims and redemptions, one row per place (the names
+    in `by`, of PLACE: the roll-up wants them all, a dashboard fewer). Two statements."""
     start, end = day_span(day)
     rows: dict[tuple, dict] = {}
 
-    # The day's claims are added up first (the time index finds them), then placed: joined first,
-    # SQLite would rather walk the branch's merchants and every voucher they ever gave.
+    # The day's claims are added up first (the time index alone finds them), then placed: joined
+    # first, SQLite would rather walk the branch's merchants and every voucher they ever gave.
+    inner = [Voucher.merchant_id] + ([Voucher.coupon_id] if "coupon_id" in by else [])
     day_claims = (
-        sa.select(Voucher.merchant_id, Voucher.coupon_id, sa.func.count(Voucher.id).label("n"))
+        sa.select(*inner, sa.func.count(Voucher.id).label("n"))
         .where(Voucher.claimed_at >= start, Voucher.claimed_at < end)
-        .group_by(Voucher.merchant_id, Voucher.coupon_id)
+        .group_by(*inner)
     )
     if scope.merchant_id:
         day_claims = day_claims.where(Voucher.merchant_id == scope.merchant_id)
     if scope.entry_id:
         day_claims = day_claims.where(Voucher.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
     day_claims = day_claims.subquery()
+    claim_place = {
+        "merchant_id": day_claims.c.merchant_id,
+        "coupon_id": day_claims.c.get("coupon_id"),
+        "district_id": Merchant.district_id,
+        "branch_id": District.branch_id,
+        "industry": Merchant.industry,
+        "tier": Merchant.tier,
+    }
+    keys = [claim_place[name] for name in by]
     claims = (
-        sa.select(
-            day_claims.c.merchant_id,
-            day_claims.c.coupon_id,
-            Merchant.district_id,
-            District.branch_id,
-            Merchant.industry,
-            Merchant.tier,
-            day_claims.c.n,
-        )
+        sa.select(*keys, sa.func.sum(day_claims.c.n))
+        .select_from(day_claims)
         .join(Merchant, Merchant.id == day_claims.c.merchant_id)
         .join(District, District.id == Merchant.district_id)
+        .group_by(*keys)
     )
     if scope.branch_id:
         claims = claims.where(District.branch_id == scope.branch_id)
@@ -121,7 +125,7 @@ def live(day: date, scope: Scope) -> list[dict]:
     claims = _merchant_filters(claims, scope, Merchant)
     for *place, n in db.session.execute(claims):
         row = rows.setdefault(tuple(place), empty())
-        row["claimed"] += int(n)
+        row["claimed"] += int(n or 0)
 
     earlier = aliased(Redemption)
     first_here = ~sa.exists().where(
@@ -133,16 +137,18 @@ def live(day: date, scope: Scope) -> list[dict]:
             sa.and_(earlier.redeemed_at == Redemption.redeemed_at, earlier.id < Redemption.id),
         ),
     )
-    district = sa.func.coalesce(Redemption.district_id, Merchant.district_id)
-    branch = sa.func.coalesce(Redemption.branch_id, District.branch_id)
+    redemption_place = {
+        "merchant_id": Redemption.merchant_id,
+        "coupon_id": Voucher.coupon_id,
+        "district_id": sa.func.coalesce(Redemption.district_id, Merchant.district_id),
+        "branch_id": sa.func.coalesce(Redemption.branch_id, District.branch_id),
+        "industry": Merchant.industry,
+        "tier": Merchant.tier,
+    }
+    keys = [redemption_place[name] for name in by]
     redemptions = (
         sa.select(
-            Redemption.merchant_id,
-            Voucher.coupon_id,
-            district,
-            branch,
-            Merchant.industry,
-            Merchant.tier,
+            *keys,
             sa.func.count(Redemption.id),
             sa.func.sum(Redemption.discount_fen),
             sa.func.sum(_bank_fen()),
@@ -159,9 +165,7 @@ def live(day: date, scope: Scope) -> list[dict]:
             Redemption.redeemed_at >= start,
             Redemption.redeemed_at < end,
         )
-        .group_by(
-            Redemption.merchant_id, Voucher.coupon_id, district, branch, Merchant.industry, Merchant.tier
-        )
+        .group_by(*keys)
     )
     if scope.merchant_id:
         redemptions = redemptions.where(Redemption.merchant_id == scope.merchant_id)
@@ -172,17 +176,13 @@ def live(day: date, scope: Scope) -> list[dict]:
     redemptions = _merchant_filters(redemptions, scope, Merchant)
     if scope.entry_id:
         redemptions = redemptions.where(Voucher.coupon_id.in_(_entry_coupon_ids(scope.entry_id)))
+    width = len(by)
     for values in db.session.execute(redemptions):
-        place, values = tuple(values[: len(PLACE)]), values[len(PLACE) :]
-        row = rows.setdefault(place, empty())
-        for name, value in zip(FIELDS[1:], values, strict=True):
+        row = rows.setdefault(tuple(values[:width]), empty())
+        for name, value in zip(FIELDS[1:], values[width:], strict=True):
             row[name] += int(value or 0)
 
-    return [dict(zip(PLACE, key, strict=True), day=day, **values) for key, values in rows.items()]
-
-
-def _place_of_redemption(district, branch) -> tuple:
-    return (Redemption.merchant_id, Voucher.coupon_id, district, branch, Merchant.industry, Merchant.tier)
+    return [dict(zip(by, key, strict=True), day=day, **values) for key, values in rows.items()]
 
 
 def _merchant_filters(stmt, scope: Scope, merchant):

@@ -113,7 +113,8 @@ class RolledUpDay(db.Model):
 
 # Today's live figures read claims and redemptions by time, for a branch or a merchant; "new
 # customer" asks for a customer's earlier redemptions at the same shop.
-sa.Index("ix_vouchers_claimed_at", Voucher.claimed_at)
+# (A day's claims are counted from this index alone, never the table.)
+sa.Index("ix_vouchers_claimed_at", Voucher.claimed_at, Voucher.merchant_id, Voucher.coupon_id)
 sa.Index("ix_redemptions_branch_redeemed_at", Redemption.branch_id, Redemption.redeemed_at)
 sa.Index(
     "ix_redemptions_merchant_customer", Redemption.merchant_id, Redemption.customer_id, Redemption.redeemed_at

@@ -104,7 +104,10 @@ class ReportBudgetSchema(BaseSchema):
     budget_id = fields.Integer(required=True)
     name = fields.String(required=True)
     total_fen = Fen(required=True)
-    used_fen = Fen(required=True)
+    reserved_fen = Fen(required=True, metadata={"description": "Held for coupons still running"})
+    spent_fen = Fen(required=True, metadata={"description": "The bank's share of standing redemptions"})
+    used_fen = Fen(required=True, metadata={"description": "The same as spent_fen"})
+    use_rate = fields.Float(required=True, metadata={"description": "spent / total"})
 
 
 class BranchReportSchema(BaseSchema):

@@ -19,14 +19,16 @@ from alliance.merchants.constants import MerchantStatus
 from alliance.merchants.models import Merchant, MerchantCare, MerchantFigures
 from alliance.merchants.services import access
 from alliance.merchants.services import listing as merchant_listing
+from alliance.referrals.models import Referral, ReferralStatus
 from mall.coupons import services as coupon_services
 from mall.coupons.models import Coupon
+from mall.funding.models import Budget
 from mall.programme.constants import EntryKind, EntryStatus
 from mall.programme.models import ProgrammeEntry
 from mall.redemption.models import Redemption
 from mall.reports import figures
 from mall.reports.figures import Scope, add, empty, rate
-from mall.reports.models import FIELDS
+from mall.reports.models import FIELDS, RolledUpDay
 
 GROUPS = ("day", "week", "month")
 MAX_DAYS = 366
@@ -471,14 +473,59 @@ def effect(entries: list, daily: dict[date, dict], today: date) -> list[dict]:
     return found
 
 
-def _referrals(branch_id: int) -> dict:
-    # MGM referrals (the referrals feature's tables) are not in this schema yet: zeros until they are.
-    return {"pending": 0, "converted": 0, "rewards_fen": 0}
+def _referral_columns(branch_id: int, start: datetime, end: datetime) -> list:
+    """MGM referrals of the branch: pending ones, those converted in [start, end) and the rewards
+    they earned (referrer's and referee's), as scalar subqueries to select with other figures."""
+    of_branch = Referral.branch_id == branch_id
+    converted = sa.and_(
+        of_branch,
+        Referral.status == ReferralStatus.CONVERTED,
+        Referral.converted_at >= start,
+        Referral.converted_at < end,
+    )
+    return [
+        sa.select(sa.func.count(Referral.id))
+        .where(of_branch, Referral.status == ReferralStatus.PENDING)
+        .scalar_subquery(),
+        sa.select(sa.func.count(Referral.id)).where(converted).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Referral.reward_fen + Referral.referee_reward_fen), 0))
+        .where(converted)
+        .scalar_subquery(),
+    ]
 
 
-def _budgets(branch_id: int) -> list[dict]:
-    # Budget use comes from the funding feature's budgets; none in this schema yet.
-    return []
+def _referrals(values) -> dict:
+    pending, converted, rewards = values
+    return {"pending": int(pending or 0), "converted": int(converted or 0), "rewards_fen": int(rewards or 0)}
+
+
+def _through_and_referrals(branch_id: int, first: date, last: date) -> tuple[date | None, dict]:
+    """The last rolled-up day and the branch's referral figures of [first, last]: one statement."""
+    start, end = clock.local_midnight_utc(first), clock.local_midnight_utc(last + timedelta(days=1))
+    through = sa.select(sa.func.max(RolledUpDay.day)).scalar_subquery()
+    row = db.session.execute(sa.select(through, *_referral_columns(branch_id, start, end))).one()
+    return row[0], _referrals(row[1:])
+
+
+def _budgets(branch_id: int, today: date) -> list[dict]:
+    """The branch's budgets running today and how much of each the bank has spent or holds."""
+    found = db.session.execute(
+        sa.select(Budget.id, Budget.name, Budget.total_fen, Budget.reserved_fen, Budget.spent_fen)
+        .where(Budget.branch_id == branch_id, Budget.starts_on <= today, Budget.ends_on >= today)
+        .order_by(Budget.ends_on, Budget.id)
+    )
+    return [
+        {
+            "budget_id": bid,
+            "name": name,
+            "total_fen": int(total or 0),
+            "reserved_fen": int(reserved or 0),
+            "spent_fen": int(spent or 0),
+            "used_fen": int(spent or 0),
+            "use_rate": rate(int(spent or 0), int(total or 0)),
+        }
+        for bid, name, total, reserved, spent in found
+    ]
 
 
 def branch_dashboard(actor, branch_id: int, scope: Scope, today: date | None = None) -> dict:
@@ -500,7 +547,7 @@ def branch_dashboard(actor, branch_id: int, scope: Scope, today: date | None = N
     first = min([last_month] + [_entry_days(e, today)[0] - timedelta(days=BASELINE_DAYS) for e in entries])
     yesterday = today - timedelta(days=1)
 
-    through = figures.rolled_through()
+    through, referrals = _through_and_referrals(branch.id, this_month, today)
     rolled_last = min(yesterday, through) if through is not None else first - timedelta(days=1)
     daily_rows = figures.rolled_up(first, rolled_last, scope, ("day",)) if rolled_last >= first else []
     by_merchant = (
@@ -511,8 +558,7 @@ def branch_dashboard(actor, branch_id: int, scope: Scope, today: date | None = N
     live_cells: list[dict] = []
     day = max(first, rolled_last + timedelta(days=1))
     while day <= today:  # today, and any day the roll-up has not reached yet
-        cells = figures.live(day, scope)
-        live_cells += cells
+        live_cells += figures.live(day, scope, by=("merchant_id",))
         day += timedelta(days=1)
     daily_rows += figures.regroup(live_cells, ("day",))
     by_merchant += figures.regroup([c for c in live_cells if c["day"] >= this_month], ("merchant_id",))
@@ -562,8 +608,8 @@ def branch_dashboard(actor, branch_id: int, scope: Scope, today: date | None = N
             "coupons": coupon_services.pending_count(actor),
             "applications": merchant_listing.pending_count(actor),
         },
-        "referrals": _referrals(branch.id),
-        "budgets": _budgets(branch.id),
+        "referrals": referrals,
+        "budgets": _budgets(branch.id, today),
     }
 
 
@@ -614,8 +660,8 @@ def branch_report(
             and (m["days_since"] is None or m["days_since"] >= DORMANT_DAYS)
         ],
         "programme": effect(entries, daily, today),
-        "referrals": _referrals(branch.id),
-        "budgets": _budgets(branch.id),
+        "referrals": _through_and_referrals(branch.id, first, last)[1],
+        "budgets": _budgets(branch.id, today),
     }
 
 

@@ -307,7 +307,22 @@ def branch_tables(board: dict, profile_url) -> list[Table]:
                 row["lift"],
             ]
         )
-    return [summary, trend, top, dormant, activation, programme]
+    budgets = Table(
+        "budgets",
+        _l("Budgets running today"),
+        [
+            Column(_l("Budget"), TEXT),
+            Column(_l("Total"), MONEY),
+            Column(_l("Spent by the bank"), MONEY),
+            Column(_l("Held for running coupons"), MONEY),
+            Column(_l("Share used"), RATE),
+        ],
+    )
+    for row in board["budgets"]:
+        budgets.rows.append(
+            [row["name"], row["total_fen"], row["spent_fen"], row["reserved_fen"], row["use_rate"]]
+        )
+    return [summary, trend, top, dormant, activation, programme, budgets]
 
 
 def _day(value: date) -> str:

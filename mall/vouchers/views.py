@@ -73,6 +73,7 @@ def voucher(voucher_id: int):
             code=codes.group(found.code),
             rules=wording.rules(found.coupon, remaining=False),
             time_left=wording.time_left_text(found.valid_until, now),
+            use_by=wording.last_day_text(found.valid_until),
             refresh_seconds=services.qr_refresh_seconds(),
             ttl_seconds=services.qr_ttl_seconds(),
         )

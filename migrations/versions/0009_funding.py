@@ -1,4 +1,4 @@
-"""funding: budgets, coupon reservations, the bank's and the merchant's share of each redemption, monthly settlement statements and their lines
+"""funding: budgets, coupon reservations, incentive cash charged to budgets, the bank's and the merchant's share of each redemption, monthly settlement statements and their lines
 
 Revision ID: 0009
 Revises: 0004
@@ -82,6 +82,19 @@ def upgrade():
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
         batch_op.create_index('ix_settlement_lines_statement_id', ['statement_id'], unique=False)
 
+    op.create_table('budget_incentive_charges',
+    sa.Column('redemption_id', sa.Integer(), nullable=False),
+    sa.Column('budget_id', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('charged_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_budget_incentive_charges_amount_positive')),
+    sa.ForeignKeyConstraint(['budget_id'], ['budgets.id'], name=op.f('fk_budget_incentive_charges_budget_id_budgets')),
+    sa.ForeignKeyConstraint(['redemption_id'], ['redemptions.id'], name=op.f('fk_budget_incentive_charges_redemption_id_redemptions')),
+    sa.PrimaryKeyConstraint('redemption_id', name=op.f('pk_budget_incentive_charges'))
+    )
+    with op.batch_alter_table('budget_incentive_charges', schema=None) as batch_op:
+        batch_op.create_index('ix_budget_incentive_charges_budget_id', ['budget_id'], unique=False)
+
     op.create_table('budget_reservations',
     sa.Column('coupon_id', sa.Integer(), nullable=False),
     sa.Column('budget_id', sa.Integer(), nullable=False),
@@ -137,6 +150,10 @@ def downgrade():
         batch_op.drop_column('bank_share_percent')
         batch_op.drop_column('budget_id')
 
+    with op.batch_alter_table('budget_incentive_charges', schema=None) as batch_op:
+        batch_op.drop_index('ix_budget_incentive_charges_budget_id')
+
+    op.drop_table('budget_incentive_charges')
     with op.batch_alter_table('budget_reservations', schema=None) as batch_op:
         batch_op.drop_index('ix_budget_reservations_budget_id')
 

@@ -107,7 +107,7 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_redemptions_branch_id_branches'), 'branches', ['branch_id'], ['id'])
 
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
-        batch_op.create_index('ix_vouchers_claimed_at', ['claimed_at'], unique=False)
+        batch_op.create_index('ix_vouchers_claimed_at', ['claimed_at', 'merchant_id', 'coupon_id'], unique=False)
 
     # Redemptions made before this change stood where their shop stands now.
     op.execute(

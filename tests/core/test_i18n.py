@@ -1,4 +1,5 @@
 import re
+from datetime import UTC
 
 from alliance.core.i18n_cli import inconsistent_translations, missing_translations
 
@@ -52,3 +53,19 @@ def test_api_errors_speak_chinese_by_default_and_english_when_asked(client):
     assert zh["error"]["message"] == "请先登录。"
     en = client.get("/api/v1/me", headers={"Accept-Language": "en"}).get_json()
     assert en["error"]["message"] == "Please sign in."
+
+
+def test_one_chinese_date_style_everywhere(app):
+    from datetime import datetime
+
+    from flask_babel import force_locale
+
+    from alliance.core import clock
+    from alliance.core.i18n import localtime
+
+    clock.freeze(datetime(2026, 12, 1, 6, 24, tzinfo=UTC))  # 14:24 in Shanghai, a Tuesday
+    now = clock.now_utc()
+    with app.test_request_context("/"), force_locale("zh"):
+        assert localtime(now) == "2026年12月1日 周二 14:24"
+        assert localtime(now, "short") == "12月1日 14:24"
+        assert localtime(datetime(2025, 3, 1, 2, 0, tzinfo=UTC), "short") == "2025年3月1日 周六 10:00"

@@ -146,6 +146,8 @@ def test_two_schedulers_beside_two_hosts_run_each_job_once(app, db, app_config, 
                 proc.kill()
         for reader in readers:
             reader.join(timeout=10)
+        for proc in procs:
+            proc.stdout.close()
     db.session.rollback()
     rows = db.session.execute(sa.text(f"SELECT job_id, slot FROM {PROBE_TABLE}")).all()
     per_slot = Counter((job_id, slot) for job_id, slot in rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from alliance.accounts.models import User
 from mall.promotions.demo import CHAIN_TITLE, INVITE_TITLE, PACK_TITLE
@@ -92,8 +93,9 @@ def test_promotion_screens_on_a_phone(live_server, browser, page, app, db, promo
         sign_in(till, live_server, "clerk2")
         till.goto(base + "/till")
         till.fill("#code", code)
+        till.locator("#voucher.ok").wait_for()
         till.fill("#amount", "200")
-        follow(till, "#next")
+        expect(till.locator("#payable")).to_have_text("¥180.00")
         follow(till, "#confirm")
         assert till.get_by_text("核销成功").is_visible()
         rewards = till.locator("#receipt-rewards").inner_text()

@@ -151,3 +151,32 @@ def test_funding_pages_are_for_their_audience(client, db, demo):
     factories.login(client, demo["owner1"], "demo12345")
     assert client.get("/staff/funding/budgets").status_code == 403
     assert client.get("/staff/funding/settlements").status_code == 403
+
+
+def test_staff_fund_a_coupon_from_the_review_page(client, db):
+    clock.freeze(mf.at("2026-12-02 10:00"))
+    shop = mf.merchant()
+    mf.owner(shop)
+    staff = mf.staff_for(shop)
+    budget = ff.budget(staff, 10000, name="十二月补贴")
+    big = ff.pending(shop, stock_total=100)  # would need ¥1,000.00
+    small = ff.pending(shop, stock_total=5)
+    db.session.commit()
+    factories.login(client, staff)
+    page = client.get(f"/staff/coupons/{big.id}").get_data(as_text=True)
+    assert "十二月补贴" in page and 'name="bank_share_percent"' in page
+    refused = client.post(
+        f"/staff/coupons/{big.id}",
+        data={"budget_id": budget.id, "bank_share_percent": 50, "approve": "1"},
+        follow_redirects=True,
+    )
+    assert "预算余额不足" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(big), big.id).status == "pending_review"
+    done = client.post(
+        f"/staff/coupons/{small.id}", data={"budget_id": budget.id, "bank_share_percent": 50, "approve": "1"}
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(small), small.id).budget_id == budget.id
+    assert db.session.get(Budget, budget.id).reserved_fen == 5000

@@ -55,3 +55,26 @@ def test_ten_approvals_racing_for_one_budget_never_reserve_more_than_it_holds(ap
         sa.select(sa.func.count(Coupon.id)).where(Coupon.budget_id == budget_id, Coupon.status == "approved")
     )
     assert approved == 3
+
+
+def test_five_staff_approving_one_funded_coupon_at_once_reserve_once(app, db, live_server):
+    clock.reset()
+    shop = mf.merchant()
+    mf.owner(shop)
+    reviewers = [mf.staff_for(shop) for _ in range(5)]
+    budget = ff.budget(reviewers[0], 100000, starts_on=clock.local_today(), ends_on=clock.local_today())
+    coupon = ff.pending(shop, stock_total=10)  # 10 × ¥10.00
+    tokens = [mf.token_for(user) for user in reviewers]
+    coupon_id, budget_id = coupon.id, budget.id
+    db.session.commit()
+    url = live_server.api(f"/coupons/{coupon_id}/review")
+    body = {"decision": "approve", "budget_id": budget_id, "bank_share_percent": 50}
+
+    def approve(token):
+        return lambda: requests.post(url, json=body, headers=mf.bearer(token), timeout=120).status_code
+
+    results = fire_at_once([approve(t) for t in tokens])
+    assert sorted(results) == [200, 409, 409, 409, 409], (results, live_server.log()[-3000:])
+    after = fresh(Budget, budget_id)
+    assert (after.reserved_fen, after.available_fen) == (10000, 90000)
+    assert fresh(Reservation, coupon_id).held_fen == 10000

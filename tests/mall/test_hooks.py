@@ -8,7 +8,10 @@ from mall.redemption import hooks
 
 def test_create_app_registers_the_programme_claim_rule_and_the_cashback_hook(app):
     assert "programme" in [rule.name for rule in rules._claim_rules]
-    assert hooks.registered()[0] == "cashback"
+    registered = hooks.registered()
+    # Chain rewards (promotions) come after cashback, as wsgi.REDEMPTION_HOOKS lists them.
+    assert "cashback" in registered and registered.index("cashback") < registered.index("promotions")
+    assert "promotions.channel" in [rule.name for rule in rules._claim_rules]
 
 
 def test_registering_a_hook_twice_by_name_keeps_one(monkeypatch):

@@ -72,7 +72,7 @@ def test_the_inbox_shows_the_reminder_in_words(app, db, client):
     jobs.remind_expiring_vouchers()
     factories.login(client, customer)
     page = client.get("/inbox").get_data(as_text=True)
-    assert "您的券即将过期" in page and "满100减20" in page and "2026年12月3日 00:00" in page
+    assert "您的券即将过期" in page and "满100减20" in page and "2026年12月3日 周四 00:00" in page
 
 
 def test_coupons_whose_window_is_over_are_ended(app, db):

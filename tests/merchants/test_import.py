@@ -254,13 +254,40 @@ def test_the_template_lists_the_branchs_merchants(client, db, east):
     db.session.commit()
     factories.login(client, staff)
     text = client.get("/staff/figures/template.csv").data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("merchant_id,merchant_name,district,month")
-    assert f"{merchant.id},模板商户,Wanda,2026-11" in text
+    # Chinese headers in the Chinese UI; the month is the last complete one (today is 2026-11-20)
+    assert (
+        text.splitlines()[0]
+        == "商户编号,商户名称,商圈,月份,月日均资金(元),年收单额(元),年中收(元),个人经营贷授信(元),交易笔数"
+    )
+    assert f"{merchant.id},模板商户,Wanda,2026-10" in text
     batch = imports.create_preview(staff, text.encode("utf-8-sig"))
     assert batch.problems == [] and len(batch.rows) == 1
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    english = client.get("/staff/figures/template.csv").data.decode("utf-8-sig")
+    assert english.splitlines()[0].startswith("merchant_id,merchant_name,district,month")
 
 
 def test_the_upload_page_shows_file_errors_on_the_field(client, db, east):
     factories.login(client, east[2])
     page = upload(client, b"month\n2026-10\n").get_data(as_text=True)
     assert "缺少列" in page
+
+
+def test_the_preview_shows_tier_changes_and_warns_of_a_tenfold_jump(client, db, east):
+    branch, district, staff = east
+    mf.policy(branch.id)  # A from 400万 in one figure, B 300万, C 200万, D 100万
+    steady = mf.merchant(district, name="稳定商户")
+    slip = mf.merchant(district, name="单位写错")
+    mf.set_figures(steady, date(2026, 9, 1), avg_daily_balance_fen=150 * mf.WAN)
+    mf.set_figures(slip, date(2026, 9, 1), avg_daily_balance_fen=150 * mf.WAN)
+    db.session.commit()
+    # steady rises to 250万 (tier C); slip was typed in 元 as if 万元: 1500万, ten times more (tier A)
+    raw = (HEADER + f"{steady.id},2026-10,2500000,0,0,0,1\n{slip.id},2026-10,15000000,0,0,0,1\n").encode()
+    factories.login(client, staff)
+    page = follow(client, upload(client, raw))
+    changes = imports.tier_changes(imports.get_preview(staff, page.split("/confirm")[0].rsplit("/", 1)[-1]))
+    assert [(c["merchant"], c["after"], bool(c["jumps"])) for c in changes] == [
+        ("稳定商户", "C", False),
+        ("单位写错", "A", True),
+    ]
+    assert 'id="tier-changes"' in page and "等级" in page and "十倍" in page

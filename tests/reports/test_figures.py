@@ -195,3 +195,52 @@ def test_closing_summary_of_the_till(world):
     )
     assert len(summary["reversed"]) == 1
     assert [(line.label, line.count) for line in summary["by_coupon"]] == [("满100减20", 1)]
+
+
+def test_partner_sent_vouchers_referrals_and_budgets_are_counted(world):
+    from alliance.referrals.models import Referral
+    from mall.funding.models import Budget
+    from mall.vouchers.models import Voucher
+
+    shop = world["shop"]
+    first = db.session.scalar(sa.select(Redemption).where(Redemption.merchant_id == world["partner"].id))
+    todays = db.session.scalars(
+        sa.select(Voucher).where(
+            Voucher.merchant_id == shop.id, Voucher.redeemed_at >= mf.at("2026-12-02 00:00")
+        )
+    ).all()
+    todays[0].issued_by_redemption_id = first.id  # a chain reward the partner's till gave
+    c1 = db.session.get(type(world["owner"]), first.customer_id)
+    db.session.add_all(
+        [
+            Referral(
+                kind="customer", referrer_id=c1.id, referee_id=mf.customer().id, branch_id=world["branch"].id
+            ),
+            Referral(
+                kind="customer",
+                referrer_id=c1.id,
+                referee_id=mf.customer().id,
+                branch_id=world["branch"].id,
+                status="converted",
+                reward_fen=500,
+                referee_reward_fen=300,
+                converted_at=mf.at("2026-12-02 09:00"),
+            ),
+            Budget(
+                branch_id=world["branch"].id,
+                name="十二月预算",
+                total_fen=100000,
+                reserved_fen=20000,
+                spent_fen=25000,
+                starts_on=DEC1,
+                ends_on=date(2026, 12, 31),
+            ),
+        ]
+    )
+    db.session.commit()
+    board = services.branch_dashboard(world["staff"], world["branch"].id, Scope())
+    assert board["figures_today"]["partner_customers"] == 1
+    assert board["referrals"] == {"pending": 1, "converted": 1, "rewards_fen": 800}
+    assert [(b["name"], b["spent_fen"], b["use_rate"]) for b in board["budgets"]] == [
+        ("十二月预算", 25000, 0.25)
+    ]

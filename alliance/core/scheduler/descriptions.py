@@ -23,6 +23,35 @@ DESCRIPTIONS = {
 }
 
 
+# What a run's result counts, in words: {"expired": 3} reads "已过期 3".
+SUMMARY_LABELS = {
+    "expired": _l("expired"),
+    "reminded": _l("reminded"),
+    "ended": _l("ended"),
+    "phase_changes": _l("phase changes"),
+    "merchants_told": _l("merchants told"),
+    "windows_extended": _l("windows extended"),
+    "sent": _l("sent"),
+    "days": _l("days"),
+    "rows": _l("rows"),
+    "opened": _l("opened"),
+    "coupons": _l("coupons"),
+    "released_fen": _l("released (fen)"),
+    "tier_changes": _l("tier changes"),
+    "reminders": _l("reminders"),
+    "deleted": _l("deleted"),
+}
+
+
+def summary_text(summary: dict | None) -> str:
+    """A run's result in words, in the reader's language: '已过期 3 · 已提醒 2'."""
+    if not summary:
+        return ""
+    return " · ".join(
+        f"{SUMMARY_LABELS.get(key, key.replace('_', ' '))} {value}" for key, value in summary.items()
+    )
+
+
 def description_of(job) -> str:
     """The job's description in the reader's language (its id when none is known)."""
     return str(DESCRIPTIONS.get(job.id) or job.description or job.id)

@@ -374,6 +374,65 @@ def summary(batch: FigureImport) -> dict:
     }
 
 
+JUMP_FACTOR = 10  # a figure ten times larger (or smaller) than last time is most likely a unit slip
+
+
+def tier_changes(batch: FigureImport) -> list[dict]:
+    """What confirming would do to tiers, before it is done: per merchant, the tier now and the tier its
+    newest month in the file gives; and every figure that jumps tenfold against the merchant's figures
+    already stored (元 typed as 万元, or the reverse)."""
+    from alliance.merchants.tiers import Figures, tier_for
+
+    newest: dict[int, dict] = {}
+    for row in batch.rows:
+        if row["merchant_id"] not in newest or row["month"] > newest[row["merchant_id"]]["month"]:
+            newest[row["merchant_id"]] = row
+    if not newest:
+        return []
+    merchants = {
+        m.id: m for m in db.session.scalars(sa.select(Merchant).where(Merchant.id.in_(list(newest))))
+    }
+    previous: dict[int, MerchantFigures] = {}
+    for stored in db.session.scalars(
+        sa.select(MerchantFigures)
+        .where(MerchantFigures.merchant_id.in_(list(newest)))
+        .order_by(MerchantFigures.merchant_id, MerchantFigures.month)
+    ):
+        if stored.month.isoformat() < newest[stored.merchant_id]["month"]:
+            previous[stored.merchant_id] = stored  # the latest month before the file's
+    policies: dict[int, object] = {}
+    out = []
+    for merchant_id, row in sorted(newest.items(), key=lambda item: item[1]["line"]):
+        merchant = merchants.get(merchant_id)
+        if merchant is None:
+            continue
+        branch_id = row.get("branch_id")
+        if branch_id not in policies:
+            policies[branch_id] = tiering.as_policy(tiering.policy_row(branch_id)) if branch_id else None
+        policy = policies[branch_id]
+        after = (
+            tier_for(Figures(**{c: int(row.get(c) or 0) for c in MONEY_COLUMNS}), policy) if policy else None
+        )
+        jumps = []
+        before = previous.get(merchant_id)
+        for column in MONEY_COLUMNS:
+            old, new = int(getattr(before, column, 0) or 0) if before else 0, int(row.get(column) or 0)
+            if old > 0 and new > 0 and (new >= old * JUMP_FACTOR or new * JUMP_FACTOR <= old):
+                jumps.append({"figure": column, "before": old, "after": new})
+        if (after and after != merchant.tier) or jumps:
+            out.append(
+                {
+                    "line": row["line"],
+                    "merchant": merchant.name,
+                    "before": merchant.tier,
+                    "after": after,
+                    "changes": bool(after and after != merchant.tier),
+                    "jumps": jumps,
+                }
+            )
+    return out
+
+
 def apply(actor, import_id: str, *, valid_only: bool = False) -> dict:
     """Write the previewed rows and re-tier the merchants concerned.
 
@@ -454,12 +513,33 @@ TEMPLATE_HEADER = (
 )
 
 
-def template_csv(actor) -> str:
-    """A file to start from: the header and one row per merchant of the staff member's branch."""
+# The same columns as they read in the Chinese UI (every one of them is an alias the import knows).
+TEMPLATE_HEADER_ZH = (
+    "商户编号",
+    "商户名称",
+    "商圈",
+    "月份",
+    "月日均资金(元)",
+    "年收单额(元)",
+    "年中收(元)",
+    "个人经营贷授信(元)",
+    "交易笔数",
+)
+
+
+def last_complete_month() -> date:
+    """The month before this one: the latest whose figures are complete."""
+    this = current_month()
+    return (this - timedelta(days=1)).replace(day=1)
+
+
+def template_csv(actor, *, chinese: bool = False) -> str:
+    """A file to start from: the header (in the reader's language) and one row per merchant of the staff
+    member's branch, for the last complete month."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(TEMPLATE_HEADER)
-    month = current_month().strftime("%Y-%m")
+    writer.writerow(TEMPLATE_HEADER_ZH if chinese else TEMPLATE_HEADER)
+    month = last_complete_month().strftime("%Y-%m")
     for mid, name, district in db.session.execute(
         sa.select(Merchant.id, Merchant.name, District.name)
         .join(District, Merchant.district_id == District.id)

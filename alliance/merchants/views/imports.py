@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -43,6 +44,7 @@ def import_preview(import_id: str):
         summary=services.summary(batch),
         problems=[(p, [services.reason_text(r) for r in p["reasons"]]) for p in batch.problems],
         sample=batch.rows[:PREVIEW_ROWS],
+        tier_changes=services.tier_changes(batch) if batch.status == "preview" else [],
         confirm_form=ConfirmForm(),
     )
 
@@ -85,6 +87,9 @@ def import_discard(import_id: str):
 @bp.route("/staff/figures/template.csv")
 @roles_required("staff", "admin")
 def import_template():
-    response = Response(services.template_csv(current_user), mimetype="text/csv; charset=utf-8")
+    chinese = str(get_locale() or "zh").startswith("zh")
+    response = Response(
+        services.template_csv(current_user, chinese=chinese), mimetype="text/csv; charset=utf-8"
+    )
     response.headers["Content-Disposition"] = "attachment; filename=figures-template.csv"
     return response

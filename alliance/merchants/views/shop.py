@@ -10,6 +10,7 @@ from alliance.accounts.forms import ConfirmForm
 from alliance.core.errors import Conflict, DomainError
 from alliance.core.extensions import db
 from alliance.core.web import flash_error, form_errors_from, roles_required
+from alliance.merchants.constants import SERVICE_LEVEL_LABELS, TIER_LABELS
 from alliance.merchants.forms import ClerkForm, LogoForm, ReasonForm, ShopProfileForm
 from alliance.merchants.services import access, membership, profiles, service_levels, whitelist
 from alliance.merchants.views import bp
@@ -27,6 +28,8 @@ def my_shop():
         package=package,
         settlement=settlement,
         is_owner=current_user.role == "merchant",
+        tier_labels=TIER_LABELS,
+        service_level_labels=SERVICE_LEVEL_LABELS,
         leave_form=ReasonForm(action="leave"),
         confirm_form=ConfirmForm(),
     )

@@ -24,7 +24,7 @@ from alliance.core.errors import DomainError, Forbidden, InvalidState, NotFound,
 from alliance.core.extensions import db
 from alliance.core.money import MAX_FEN
 from mall.coupons.models import Coupon, CouponKind, CouponStatus
-from mall.funding.models import Budget, Reservation
+from mall.funding.models import Budget, IncentiveCharge, Reservation
 from mall.redemption.models import Redemption
 from mall.vouchers.models import Voucher, VoucherStatus
 
@@ -346,9 +346,10 @@ def incentive_budget_for(branch_id: int, day: date) -> Budget | None:
     )
 
 
-def charge_incentive(branch_id: int, amount: int, now: datetime) -> int | None:
-    """Incentive cash spent at a till is the bank's: the branch's incentive budget records it spent
-    (as far as it has money available). The budget's id, or None when none was charged."""
+def charge_incentive(redemption_id: int, branch_id: int, amount: int, now: datetime) -> int | None:
+    """Incentive cash spent at a till is the bank's: the branch's incentive budget running that day
+    records it spent, as far as it has money available (the customer's cash is theirs either way).
+    The budget's id, or None when none was charged."""
     if amount <= 0:
         return None
     budget = incentive_budget_for(branch_id, clock.to_local(now).date())
@@ -360,19 +361,33 @@ def charge_incentive(branch_id: int, amount: int, now: datetime) -> int | None:
         .values(spent_fen=Budget.spent_fen + amount)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return budget.id if done else None
-
-
-def refund_incentive(branch_id: int, amount: int, day: date) -> None:
-    budget = incentive_budget_for(branch_id, day)
-    if budget is None or amount <= 0:
-        return
-    db.session.execute(
-        sa.update(Budget)
-        .where(Budget.id == budget.id, Budget.spent_fen >= amount)
-        .values(spent_fen=Budget.spent_fen - amount)
-        .execution_options(synchronize_session=False)
+    if not done:
+        return None
+    db.session.add(
+        IncentiveCharge(redemption_id=redemption_id, budget_id=budget.id, amount_fen=amount, charged_at=now)
     )
+    db.session.flush()
+    return budget.id
+
+
+def refund_incentive(redemption_id: int) -> None:
+    """A reversal takes the redemption's incentive charge off its budget, once."""
+    charge = db.session.get(IncentiveCharge, redemption_id)
+    if charge is None:
+        return
+    gone = db.session.execute(
+        sa.delete(IncentiveCharge)
+        .where(IncentiveCharge.redemption_id == redemption_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if gone:
+        db.session.execute(
+            sa.update(Budget)
+            .where(Budget.id == charge.budget_id, Budget.spent_fen >= charge.amount_fen)
+            .values(spent_fen=Budget.spent_fen - charge.amount_fen)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expunge(charge)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -445,17 +460,23 @@ class BurnDay:
 
 
 def spent_by_day(budget: Budget) -> dict[date, int]:
-    """The bank's share of standing redemptions of the coupons this budget funds, by local day."""
+    """What the budget paid by local day: the bank's share of standing redemptions of the coupons it
+    funds, and the incentive cash charged to it."""
     rows = db.session.execute(
         sa.select(Redemption.redeemed_at, Redemption.bank_fen)
         .join(Voucher, Voucher.id == Redemption.voucher_id)
         .join(Coupon, Coupon.id == Voucher.coupon_id)
         .where(Coupon.budget_id == budget.id, Redemption.reversed_at.is_(None), Redemption.bank_fen > 0)
     )
+    charges = db.session.execute(
+        sa.select(IncentiveCharge.charged_at, IncentiveCharge.amount_fen).where(
+            IncentiveCharge.budget_id == budget.id
+        )
+    )
     days: dict[date, int] = {}
-    for redeemed_at, bank in rows:
-        day = clock.to_local(redeemed_at).date()
-        days[day] = days.get(day, 0) + bank
+    for moment, amount in [*rows, *charges]:
+        day = clock.to_local(moment).date()
+        days[day] = days.get(day, 0) + amount
     return days
 
 

@@ -149,11 +149,6 @@ class StatementView:
         return self.statement.confirmed_by if self.statement else None
 
 
-def _incentive_column():
-    column = getattr(Redemption, "incentive_fen", None)
-    return column if column is not None else sa.literal(0)
-
-
 def _totals(lines: list[Line]) -> dict[str, int]:
     totals = {name: sum(getattr(line, name) for line in lines) for name in FIGURES}
     totals["due_fen"] = totals["bank_fen"] + totals["incentive_fen"]
@@ -169,7 +164,7 @@ def compute_lines(merchant_id: int, first: date) -> list[Line]:
         Redemption.discount_fen,
         Redemption.bank_fen,
         Redemption.merchant_fen,
-        _incentive_column(),
+        Redemption.incentive_fen,
     )
     days: dict[tuple[date, bool], Line] = {}
 

@@ -166,3 +166,19 @@ def test_a_partner_leaves_a_shared_coupon_and_staff_see_who_redeemed(app, client
         headers=factories.auth(mf.clerk(partner)),
     )
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "wrong_merchant"
+
+
+def test_promotion_pages_speak_english_too(client, db):
+    clock.freeze(mf.at("2026-12-02 12:00"))
+    promotion, lead, lead_owner, _ = pf.approved("pack", lead_coupon={"kind": "cash", "amount_fen": 3000})
+    client.set_cookie("lang", "en")
+    page = text(client.get(f"/mall/promotions/{promotion.id}"))
+    assert "In this pack" in page and "Claim the pack" in page and "券包内容" not in page
+    assert "Joint offers across shops" in text(client.get("/mall"))
+    factories.login(client, lead_owner)
+    client.set_cookie("lang", "en")
+    detail = text(client.get(f"/merchant/promotions/{promotion.id}"))
+    assert "Vouchers issued" in detail and "Partners" in detail
+    client.set_cookie("lang", "zh")
+    setup = text(client.get("/merchant/promotions/new"))
+    assert "发起异业联盟" in setup and lead.name in setup

@@ -205,3 +205,38 @@ def test_the_job_opens_each_months_statements_once(app, world):
     assert world.shop.id in [s.merchant_id for s in stored]
     with pytest.raises(InvalidState):
         settlement.confirm(world.staff, world.shop.id, "2026-12")
+
+
+def test_incentive_cash_spent_is_the_banks_charged_to_the_branchs_incentive_budget(client, world):
+    from alliance.incentives import services as incentives
+    from mall.funding.models import Budget
+    from mall.redemption import incentive_pay
+
+    clock.freeze(mf.at("2026-12-03 09:00"))
+    pot = ff.budget(world.staff, 50000, name="激励金", funds_incentives=True)
+    customer = mf.customer()
+    incentives.credit(customer.id, 3000, incentives.CASHBACK, source_type="test", source_id=1)
+    clock.freeze(mf.at("2026-12-03 12:00"))
+    paid = incentive_pay.pay(world.clerk, customer.id, 8000, 1200)
+    kept = incentive_pay.pay(world.clerk, customer.id, 5000, 800)
+    db.session.commit()
+    assert (db.session.get(Budget, pot.id).spent_fen, db.session.get(Budget, pot.id).available_fen) == (
+        2000,
+        48000,
+    )
+    clock.freeze(mf.at("2026-12-03 12:10"))
+    redemption.reverse(world.clerk, paid.id, "typed the wrong amount")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Budget, pot.id).spent_fen == 800
+    december = get(client, world, world.owner, "2026-12").json
+    assert december["lines"][-1] == {
+        "day": "2026-12-03",
+        "correction": False,
+        "redemptions": 1,
+        "discount_fen": 0,
+        "bank_fen": 0,
+        "merchant_fen": 0,
+        "incentive_fen": 800,
+    }
+    assert december["totals"]["due_fen"] == 800 and kept.incentive_fen == 800
