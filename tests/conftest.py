@@ -9,6 +9,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+import wsgi  # noqa: F401  (every model module, so mappers configure whichever a test imports first)
 from alliance.core import clock
 from alliance.core.db import write_intent
 from tests import databases, openapi_check
