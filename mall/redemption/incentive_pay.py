@@ -19,14 +19,17 @@ from mall.redemption.models import Redemption
 def resolve_customer(actor, customer_code: str | None, now: datetime | None = None) -> int:
     """The customer a payment code names. Codes that name nobody and forged payloads count against
     the till's failed attempts, as a voucher's do."""
-    merchant = services._till_merchant(actor)
-    key = services._attempt_key(merchant)
-    attempts.check("redeem", key)
+    services._till_merchant(actor)
+    attempt = attempts.attempt("redeem", services._attempt_key(actor))  # counted first, forgiven if genuine
     try:
-        return incentives.customer_for_code(customer_code, now)
+        customer_id = incentives.customer_for_code(customer_code, now)
     except incentives.ForgedPaymentCode:
-        attempts.fail("redeem", key)
         raise
+    except Exception:
+        attempt.forgive()  # an expired code: a real customer, not a guess
+        raise
+    attempt.forgive()
+    return customer_id
 
 
 def deduction(customer_id: int, payable_fen: int) -> int:

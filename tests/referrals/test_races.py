@@ -22,6 +22,14 @@ from tests.mall.test_races import fire_at_once
 
 pytestmark = pytest.mark.slow
 
+
+def attempts_ready(app) -> None:
+    """The failed-attempt counters' side table (SQLite) exists before the workers race to make it."""
+    store = app.extensions["attempts"]["store"]
+    if hasattr(store, "engine"):
+        store.engine()
+
+
 REWARD = 1000
 
 
@@ -57,11 +65,17 @@ def test_fifty_retries_of_the_converting_redemption_with_one_key_reward_once(app
         r = requests.post(live_server.api("/redemptions"), json=body, headers=headers, timeout=120)
         return r.status_code, r.json()
 
+    attempts_ready(app)
     results = fire_at_once([redeem] * 50)
+    # A duplicate waits for the first and answers the same, or says 409 `conflict`; one that could not
+    # get a database connection in time says 503 `unavailable` (safe to retry) and is retried below.
+    allowed = {(409, "conflict"), (503, "unavailable")}
+    refused = [(s, b["error"]["code"]) for s, b in results if s != 201]
+    assert set(refused) <= allowed, (Counter(refused), live_server.log()[-3000:])
+    results = [redeem() if s == 503 else (s, b) for s, b in results]
     winners = [b for s, b in results if s == 201]
-    conflicts = [b for s, b in results if s == 409 and b["error"]["code"] == "conflict"]
-    assert len(winners) + len(conflicts) == 50, (Counter(s for s, _ in results), live_server.log()[-3000:])
     assert winners and all(b == winners[0] for b in winners)
+    assert redeem() == (201, winners[0])
     assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 1
     assert [(e.kind, e.amount_fen) for e in reward_entries(db, alice.id)] == [("referral_reward", REWARD)]
     assert [(e.kind, e.amount_fen) for e in reward_entries(db, bob.id)] == [("referral_welcome", 200)]
@@ -93,6 +107,7 @@ def test_two_first_redemptions_racing_at_two_tills_convert_once(app, db, live_se
             ).status_code
         )
 
+    attempts_ready(app)
     assert fire_at_once([redeem(tokens[0], here), redeem(tokens[1], there)]) == [201, 201]
     assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 2
     assert [(e.kind, e.amount_fen) for e in reward_entries(db, alice.id)] == [("referral_reward", REWARD)]
@@ -122,6 +137,7 @@ def test_twenty_conversions_at_once_hold_a_cap_of_three_rewards(app, db, live_se
             ).status_code
         )
 
+    attempts_ready(app)
     results = fire_at_once([redeem(t, v) for t, v in zip(tokens, held, strict=True)])
     assert results == [201] * 20, live_server.log()[-3000:]
     db.session.expire_all()
