@@ -126,6 +126,11 @@ def engine_options(cfg: dict) -> dict:
     seconds, not the worker. PostgreSQL: libpq's connect_timeout and TCP keepalives, and a
     server-side statement_timeout; every database: how long a request waits for a pooled connection."""
     options: dict = {"pool_pre_ping": True, "pool_timeout": cfg["DATABASE_POOL_TIMEOUT"]}
+    if not cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///:memory:"):
+        # More connections than a worker has threads (gunicorn gthread: 16), so a busy worker never
+        # waits for the pool: the pool's short timeout is there for a database that does not answer.
+        options["pool_size"] = cfg.get("DATABASE_POOL_SIZE", 10)
+        options["max_overflow"] = cfg.get("DATABASE_MAX_OVERFLOW", 20)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options["connect_args"] = {
             "connect_timeout": max(2, cfg["DATABASE_CONNECT_TIMEOUT"]),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -108,13 +109,19 @@ class DatabaseStore:
         if url.get_backend_name() == "sqlite":
             database = url.database or ""
             side = sa.engine.URL.create("sqlite", database=f"{database}-attempts" if database else None)
-            engine = sa.create_engine(side, poolclass=sa.pool.NullPool)
-            try:
-                self._table().create(engine, checkfirst=True)
-            except sa.exc.OperationalError:
-                # Another worker created it between the check and the CREATE: it is there now.
-                if not sa.inspect(engine).has_table(self._table().name):
-                    raise
+            engine = sa.create_engine(side, poolclass=sa.pool.NullPool, connect_args={"timeout": 10})
+            for attempt in range(5):
+                try:
+                    self._table().create(engine, checkfirst=True)
+                    break
+                except sa.exc.OperationalError:
+                    # Another worker is creating it (the file is locked) or created it between the
+                    # check and the CREATE: it is there once that worker is done.
+                    if sa.inspect(engine).has_table(self._table().name):
+                        break
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
             return engine
         connect_args = (self._app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("connect_args", {})
         return sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)

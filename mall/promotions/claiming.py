@@ -10,9 +10,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from alliance.core import clock
 from alliance.core.errors import DomainError
 from alliance.core.extensions import db
-from mall.coupons import stock
+from mall.coupons import rules, stock
 from mall.coupons.models import Coupon, CouponStatus
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import Voucher
@@ -48,12 +49,13 @@ def claim_all(customer, coupons: list[Coupon], now: datetime, **voucher_fields) 
     return vouchers.issue_vouchers(customer, ordered, now, **voucher_fields)
 
 
-def take_one(coupon: Coupon, customer_id: int) -> bool:
+def take_one(coupon: Coupon, customer_id: int, now: datetime | None = None) -> bool:
     """One unit from the stock of an approved coupon, if any is left (a chain's reward): from the
     coupon row, or from one of its stock shards when its stock is sharded."""
     approved = Coupon.status == CouponStatus.APPROVED
     if coupon.stock_shards:
-        return stock.take(coupon, customer_id, approved) is not None
+        now = now or clock.now_utc()
+        return stock.take(coupon, customer_id, now, rules.recheck_rule_names()) is not None
     taken = db.session.execute(
         sa.update(Coupon)
         .where(Coupon.id == coupon.id, Coupon.stock_remaining > 0, approved)
