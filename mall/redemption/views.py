@@ -50,8 +50,8 @@ def _console(form: TillForm, refusal: str | None = None, status: int = 200):
     form.nonce.data = _new_nonce()
     merchant = db.session.get(Merchant, current_user.merchant_id) if current_user.merchant_id else None
     if not rules.merchant_can_trade(merchant):
-        # a shop still under review (or suspended) is told what happens next, not shown a till
-        return render_template("mall/redemption/not_yet.html", merchant=merchant), 200
+        # a shop still under review (or suspended) is refused, and told what happens next
+        return render_template("mall/redemption/not_yet.html", merchant=merchant), 403
     return (
         render_template(
             "mall/redemption/console.html",
@@ -67,7 +67,6 @@ def _console(form: TillForm, refusal: str | None = None, status: int = 200):
 
 @bp.route("/till")
 @roles_required("merchant", "clerk")
-@user_check(ensure_shop_trades)
 def console():
     return _console(TillForm(formdata=None))
 
