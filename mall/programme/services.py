@@ -51,6 +51,11 @@ class Occurrence:
         return f"{self.entry.id}@{self.start:%Y%m%dT%H%M%SZ}"
 
     @property
+    def begun(self) -> bool:
+        """Under way or over: it takes no new registrations."""
+        return self.start <= clock.now_utc()
+
+    @property
     def local_start(self) -> datetime:
         return self.start.astimezone(zone_of(self.entry))
 
