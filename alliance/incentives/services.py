@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alliance.core import clock, codes, signing
 from alliance.core.db import insert_ignore
-from alliance.core.errors import DomainError, Forbidden, InvalidCode
+from alliance.core.errors import DomainError, Forbidden, InvalidCode, InvalidState
 from alliance.core.extensions import db
 from alliance.core.money import format_fen
 from alliance.incentives.models import IncentiveBalance, IncentiveEntry, PaymentCode
@@ -163,7 +163,10 @@ def spend(
 def reverse(
     *, source_type: str, source_id: int, kind: str, reversal_kind: str, note: str | None = None
 ) -> IncentiveEntry | None:
-    """Book the compensating entry of (source, kind), once. None if there was nothing to reverse."""
+    """Book the compensating entry of (source, kind), once. None if there was nothing to reverse.
+
+    Taking back a credit never takes the balance below zero: what the customer has spent of it
+    already stays spent, and the entry books what was actually taken back."""
     original = db.session.scalar(
         sa.select(IncentiveEntry).where(
             IncentiveEntry.source_type == source_type,
@@ -173,16 +176,64 @@ def reverse(
     )
     if original is None:
         return None
-    return credit(
-        original.user_id,
-        -original.amount_fen,
-        reversal_kind,
-        source_type=source_type,
-        source_id=source_id,
-        note=note,
-        reverses_id=original.id,
-        branch_id=original.branch_id,
+    values = {
+        "source_type": source_type,
+        "source_id": source_id,
+        "note": note,
+        "reverses_id": original.id,
+        "branch_id": original.branch_id,
+    }
+    if original.amount_fen <= 0:
+        return credit(original.user_id, -original.amount_fen, reversal_kind, **values)
+    booked = sa.select(IncentiveEntry.id).where(
+        IncentiveEntry.source_type == source_type,
+        IncentiveEntry.source_id == source_id,
+        IncentiveEntry.kind == reversal_kind,
     )
+    if db.session.scalar(booked) is not None:
+        return None
+    taken = _take_back(original.user_id, original.amount_fen)
+    if not taken:  # all of it spent already: nothing to take back, nothing to book
+        return None
+    inserted = db.session.execute(
+        insert_ignore(
+            IncentiveEntry.__table__,
+            db.session.get_bind(),
+            user_id=original.user_id,
+            amount_fen=-taken,
+            kind=reversal_kind,
+            created_at=clock.now_utc(),
+            **values,
+        ).returning(IncentiveEntry.__table__.c.id)
+    ).first()
+    if inserted is None:  # booked in between by another transaction: undo this one's take
+        raise InvalidState(_l("This redemption was already reversed."))
+    return db.session.get(IncentiveEntry, inserted.id)
+
+
+def _take_back(user_id: int, amount_fen: int) -> int:
+    """Take up to `amount_fen` from the balance and say how much was taken. Usually one conditional
+    UPDATE; when the balance no longer covers it, the row is locked and emptied of what is left."""
+    full = db.session.execute(
+        sa.update(IncentiveBalance)
+        .where(IncentiveBalance.user_id == user_id, IncentiveBalance.balance_fen >= amount_fen)
+        .values(balance_fen=IncentiveBalance.balance_fen - amount_fen)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if full:
+        return amount_fen
+    left = db.session.scalar(
+        sa.select(IncentiveBalance.balance_fen).where(IncentiveBalance.user_id == user_id).with_for_update()
+    )
+    taken = max(0, min(amount_fen, int(left or 0)))
+    if taken:
+        db.session.execute(
+            sa.update(IncentiveBalance)
+            .where(IncentiveBalance.user_id == user_id, IncentiveBalance.balance_fen >= taken)
+            .values(balance_fen=IncentiveBalance.balance_fen - taken)
+            .execution_options(synchronize_session=False)
+        )
+    return taken
 
 
 def refund_spend(*, source_type: str, source_id: int, note: str | None = None) -> IncentiveEntry | None:

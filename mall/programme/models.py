@@ -66,6 +66,10 @@ class ProgrammeEntry(db.Model):
     rrule: Mapped[str | None] = mapped_column(sa.String(300))
     series_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     capacity: Mapped[int | None] = mapped_column(sa.Integer)
+    # Registrations ever made (cancelled ones too): each registration adds one with a conditional
+    # UPDATE of this row, and moving or deleting the entry requires 0 in its own, so the two can
+    # never interleave (see services.update_entry / delete_entry).
+    registrations_made: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(sa.String(16), default=EntryStatus.PUBLISHED)
     phase: Mapped[str] = mapped_column(sa.String(16), default="upcoming", server_default="upcoming")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -139,6 +143,38 @@ class ProgrammeWindow(db.Model):
     )
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ThemeMonth(db.Model):
+    """Which monthly themes hold one month of a branch: a branch-wide theme (`wide_entry_id`) or any
+    number of district themes (`scoped`, their districts in ThemeDistrict), never both. Claimed by
+    one conditional upsert each (see themes.py), so two staff saving themes at once cannot both win."""
+
+    __tablename__ = "programme_theme_months"
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True)
+    month_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    wide_entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme_entries.id", ondelete="SET NULL"), unique=True
+    )
+    scoped: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+
+    __table_args__ = (sa.CheckConstraint("scoped >= 0", name="ck_programme_theme_months_scoped"),)
+
+
+class ThemeDistrict(db.Model):
+    """A district taken for one month by a district theme: the primary key allows one theme each."""
+
+    __tablename__ = "programme_theme_districts"
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True)
+    month_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    district_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_entries.id", ondelete="CASCADE"), index=True
+    )
 
 
 class EventSeats(db.Model):

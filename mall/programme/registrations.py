@@ -74,6 +74,25 @@ def register(user, entry_id: int, occurrence_start: datetime) -> Registration:
     if user is None or user.role != "customer":
         raise Forbidden(_l("Only customers register for events."))
     occ = _registrable_occurrence(entry_id, occurrence_start)
+    entry = occ.entry
+    # Counted in the entry's own row, on the condition that it still is as read: an edit moving
+    # the series or a deletion either went first (then this matches nothing) or waits for this.
+    held = db.session.execute(
+        sa.update(ProgrammeEntry)
+        .where(
+            ProgrammeEntry.id == entry.id,
+            ProgrammeEntry.status == EntryStatus.PUBLISHED,
+            ProgrammeEntry.dtstart == entry.dtstart,
+            ProgrammeEntry.dtend == entry.dtend,
+            ProgrammeEntry.rrule.is_not_distinct_from(entry.rrule),
+        )
+        .values(
+            registrations_made=ProgrammeEntry.registrations_made + 1, updated_at=ProgrammeEntry.updated_at
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not held:
+        raise InvalidState(_l("This event has just changed: look at it again."))
     bind = db.session.get_bind()
     db.session.execute(
         insert_ignore(EventSeats.__table__, bind, entry_id=occ.entry.id, occurrence_start=occ.start, taken=0)

@@ -17,7 +17,7 @@ from alliance.core import clock
 from alliance.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from alliance.core.extensions import db
 from alliance.merchants.models import Merchant
-from mall.programme import recurrence
+from mall.programme import recurrence, themes
 from mall.programme.constants import (
     ALL_DAY_KINDS,
     REGISTRABLE_KINDS,
@@ -437,33 +437,39 @@ def _validate(actor, data: EntryData, entry: ProgrammeEntry | None) -> dict:
     values["series_end"] = None if last_start is None else last_start + (data.dtend - data.dtstart)
     values["districts"] = districts
     values["merchants"] = merchants
-    if data.kind == EntryKind.MONTHLY_THEME and data.status != EntryStatus.CANCELLED:
-        _lock_branch_programme(values["branch_id"])
-        taken = _theme_taken(values, {d.id for d in districts}, entry)
-        if taken is not None:
-            raise ValidationFailed(
-                {
-                    "first_day": [
-                        _l("This month already has a theme for this scope: %(title)s", title=taken.title)
-                    ]
-                }
-            )
     return values
 
 
-def _lock_branch_programme(branch_id: int) -> None:
-    """One monthly theme per branch and scope: theme writes of one branch take the branch's row
-    lock first, so two staff saving themes at once are checked one after the other (SQLite's
-    writers are serialised already)."""
-    from alliance.branches.models import Branch
+def _claim_theme(entry: ProgrammeEntry) -> None:
+    """A theme that is not cancelled takes its month and scope, or the save fails naming the holder."""
+    themes.release(entry.id)
+    if entry.kind != EntryKind.MONTHLY_THEME or entry.status == EntryStatus.CANCELLED:
+        return
+    district_ids = {d.id for d in entry.districts}
+    if themes.claim(entry.id, entry.branch_id, entry.dtstart, district_ids):
+        return
+    taken = _theme_taken({"branch_id": entry.branch_id, "dtstart": entry.dtstart}, district_ids, entry)
+    if taken is not None:
+        message = _l("This month already has a theme for this scope: %(title)s", title=taken.title)
+    else:
+        message = _l("This month already has a theme for this scope.")
+    raise ValidationFailed({"first_day": [message]})
 
-    db.session.execute(sa.select(Branch.id).where(Branch.id == branch_id).with_for_update())
 
-
-def _lock_entry(entry: ProgrammeEntry) -> None:
-    """Row-lock the entry before checking its registrations: a registration (which references the
-    entry) either committed before and is seen, or waits and then finds the entry as changed."""
-    db.session.execute(sa.select(ProgrammeEntry.id).where(ProgrammeEntry.id == entry.id).with_for_update())
+def _hold_entry(entry: ProgrammeEntry, *, unregistered: bool = False) -> bool:
+    """Take the entry's row with one conditional UPDATE that changes nothing: from here on a
+    registration (which adds to `registrations_made` in the same row) waits for this request, and
+    with `unregistered` the statement matches only while nobody has ever registered. False when it
+    did not match. Saves of one entry run in turn from here, too."""
+    stmt = (
+        sa.update(ProgrammeEntry)
+        .where(ProgrammeEntry.id == entry.id)
+        .values(registrations_made=ProgrammeEntry.registrations_made, updated_at=ProgrammeEntry.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    if unregistered:
+        stmt = stmt.where(ProgrammeEntry.registrations_made == 0)
+    return db.session.execute(stmt).rowcount == 1
 
 
 def _scopes_overlap(a: set[int], b: set[int]) -> bool:
@@ -530,6 +536,7 @@ def create_entry(actor, data: EntryData) -> tuple[ProgrammeEntry, list[str]]:
     entry.phase = phase_of(entry, clock.now_utc())
     db.session.add(entry)
     db.session.flush()
+    _claim_theme(entry)
     rebuild_windows(entry)
     _link_coupons(actor, entry, data.coupon_ids)
     record(actor, "programme.entry.create", entry, data={"kind": entry.kind, "title": entry.title})
@@ -540,14 +547,13 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
     entry = get_entry_for_staff(actor, entry_id)
     if data.kind != entry.kind:
         raise ValidationFailed({"kind": [_l("The kind of an entry cannot change.")]})
-    _lock_entry(entry)
     values = _validate(actor, data, entry)
     timing_changed = (values["dtstart"], values["dtend"], values["rrule"]) != (
         entry.dtstart,
         entry.dtend,
         entry.rrule,
     )
-    if timing_changed and _has_registrations(entry.id):
+    if not _hold_entry(entry, unregistered=timing_changed):
         raise InvalidState(
             _l("Customers have registered: cancel single occurrences instead of moving the series.")
         )
@@ -556,6 +562,7 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
         setattr(entry, key, value)
     entry.phase = phase_of(entry, clock.now_utc())
     db.session.flush()
+    _claim_theme(entry)
     rebuild_windows(entry)
     _link_coupons(actor, entry, data.coupon_ids)
     if cancelling:
@@ -587,18 +594,12 @@ def _tell_registrants_of_cancelled_entry(entry: ProgrammeEntry) -> None:
         notices.occurrence_cancelled(entry, Occurrence(entry, start, _end_of(entry, start), True))
 
 
-def _has_registrations(entry_id: int) -> bool:
-    return bool(
-        db.session.scalar(sa.select(sa.func.count(Registration.id)).where(Registration.entry_id == entry_id))
-    )
-
-
 def delete_entry(actor, entry_id: int) -> None:
     """Delete an entry nobody registered for; one with registrations is cancelled instead."""
     entry = get_entry_for_staff(actor, entry_id)
-    _lock_entry(entry)
-    if _has_registrations(entry.id):
+    if not _hold_entry(entry, unregistered=True):
         raise InvalidState(_l("Customers have registered: cancel the entry instead of deleting it."))
+    themes.release(entry.id)
     record(actor, "programme.entry.delete", entry, data={"title": entry.title})
     db.session.execute(sa.delete(EventSeats).where(EventSeats.entry_id == entry.id))
     db.session.delete(entry)

@@ -1,5 +1,6 @@
 """schemathesis over /api/v1/openapi.json against a live server on SQLite and PostgreSQL, signed in
-as a customer, a merchant owner and an admin: whatever it sends, no answer is a 5xx."""
+as a customer, a merchant owner, branch staff and an admin: whatever it sends, no answer is a 5xx,
+and every answer matches the document (its status, content type, headers and body schema)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,23 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from tests import databases
 from tests.live import start_live_server
 
 pytestmark = pytest.mark.slow
 
-MAX_EXAMPLES = "5"
+MAX_EXAMPLES = "25"
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    ]
+)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -48,6 +59,7 @@ def api_server(request, tmp_path_factory):
         tokens = {
             "customer": factories.token(mf.customer()),
             "owner": factories.token(owner),
+            "staff": factories.token(mf.staff_for(shop)),
             "admin": factories.token(factories.user("admin")),
         }
         db.session.commit()
@@ -60,9 +72,10 @@ def api_server(request, tmp_path_factory):
         databases.drop_postgres_database(url)
 
 
-@pytest.mark.parametrize("role", ["customer", "owner", "admin"])
-def test_no_request_the_document_allows_gets_a_server_error(api_server, role, tmp_path):
+@pytest.mark.parametrize("role", ["customer", "owner", "staff", "admin"])
+def test_every_answer_matches_the_document_and_none_is_a_server_error(api_server, role, tmp_path):
     server, tokens = api_server
+    auth = {"Authorization": f"Bearer {tokens[role]}"}
     command = [
         os.path.join(os.path.dirname(sys.executable), "schemathesis"),
         "run",
@@ -70,19 +83,25 @@ def test_no_request_the_document_allows_gets_a_server_error(api_server, role, tm
         "--url",
         server.url,
         "--checks",
-        "not_a_server_error",
+        CHECKS,
         "--max-examples",
         MAX_EXAMPLES,
         "--phases",
-        "examples,fuzzing",
+        "examples,coverage,fuzzing",
         "--seed",
         "15",
         "--request-timeout",
         "30",
         "--suppress-health-check",
         "all",
+        # Revoking the token it signs in with would leave every later request a 401.
+        "--exclude-operation-id",
+        "revokeCurrentToken",
         "-H",
         f"Authorization: Bearer {tokens[role]}",
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:] + server.log()[-3000:]
+    assert "generated" in result.stdout and " passed" in result.stdout, result.stdout[-3000:]
+    # Still signed in afterwards: the run exercised the API as this role, not as nobody.
+    assert requests.get(f"{server.url}/api/v1/me", headers=auth, timeout=30).status_code == 200

@@ -105,3 +105,38 @@ def test_api_lists_the_balance_and_entries_newest_first(client, customer):
         client.get("/api/v1/me/payment-code", headers=factories.auth(mf.clerk(mf.merchant()))).status_code
         == 403
     )
+
+
+def test_taking_back_cashback_already_spent_never_goes_below_zero(customer):
+    """The fixture's ¥10.00 came as cashback; ¥8.00 of it is spent, then its redemption is reversed:
+    the ¥2.00 left is taken back, the rest stays spent, and the balance is 0, never -¥8.00."""
+    incentives.spend(customer.id, 800, source_type="redemption", source_id=7)
+    undo = incentives.reverse(
+        source_type="test", source_id=1, kind=incentives.CASHBACK, reversal_kind=incentives.CASHBACK_REVERSAL
+    )
+    assert undo.amount_fen == -200
+    assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 0
+    assert (
+        incentives.reverse(
+            source_type="test",
+            source_id=1,
+            kind=incentives.CASHBACK,
+            reversal_kind=incentives.CASHBACK_REVERSAL,
+        )
+        is None
+    )
+    assert incentives.balance(customer.id) == 0
+
+
+def test_taking_back_cashback_wholly_spent_books_nothing(customer):
+    incentives.spend(customer.id, 1000, source_type="redemption", source_id=7)
+    assert (
+        incentives.reverse(
+            source_type="test",
+            source_id=1,
+            kind=incentives.CASHBACK,
+            reversal_kind=incentives.CASHBACK_REVERSAL,
+        )
+        is None
+    )
+    assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 0
