@@ -343,6 +343,30 @@ def wrk(
     raise RuntimeError("wrk printed no summary:\n" + output)
 
 
+def paced(
+    server: Server, path: str, lines: list[str], *, tills: int, interval: float, duration: float
+) -> dict:
+    """Load `path` open-loop from a separate process (bench/paced.py): each till one request every
+    `interval` seconds. Latencies are what a till waits at that pace."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(lines) + "\n")
+        feed = handle.name
+    cmd = [
+        sys.executable, str(ROOT / "bench" / "paced.py"), server.url + path, feed,
+        "--tills", str(tills), "--interval", str(interval), "--duration", str(duration),
+    ]  # fmt: skip
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while process.poll() is None:
+        server.sample_rss()
+        time.sleep(0.5)
+    output = process.stdout.read()
+    os.unlink(feed)
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise RuntimeError("paced load printed no summary:\n" + output)
+
+
 def median_of(runs: list[dict]) -> dict:
     keys = [k for k in runs[0] if isinstance(runs[0][k], (int, float))]
     return {k: round(statistics.median(r[k] for r in runs), 1) for k in keys}
