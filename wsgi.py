@@ -67,6 +67,7 @@ from mall.coupons import api as coupons_api
 from mall.coupons import demo as coupons_demo
 from mall.coupons import manage_views as coupon_admin_views
 from mall.coupons import rules as coupon_rules
+from mall.coupons import totals as mall_totals
 from mall.coupons import views as mall_views
 from mall.funding import api as funding_api
 from mall.funding import demo as funding_demo
@@ -208,6 +209,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.register(app)
     assets.register(app)
 
+    # A process's recent counts of the mall's lists go with every write request it serves.
+    app.teardown_request(mall_totals.forget_after_write)
     for rule in CLAIM_RULES:
         coupon_rules.add_claim_rule(rule)
     for hook in REDEMPTION_HOOKS:

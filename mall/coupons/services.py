@@ -21,7 +21,7 @@ from alliance.merchants.constants import INDUSTRY_LABELS, MerchantStatus
 from alliance.merchants.models import Merchant
 from alliance.merchants.services import can_trade, ensure_can_trade
 from alliance.merchants.services.membership import CANNOT_TRADE_MESSAGES
-from mall.coupons import rules, stock
+from mall.coupons import rules, stock, totals
 from mall.coupons.models import KIND_LABELS, PUBLISHED, Channel, Coupon, CouponKind, CouponStatus
 
 EDITABLE = (CouponStatus.DRAFT, CouponStatus.REJECTED)
@@ -181,11 +181,22 @@ def mall_list(
     filters: MallFilters, page: int = 1, per_page: int = 20, now: datetime | None = None
 ) -> tuple[list[Coupon], int]:
     """Live coupons, newest approval first: one page and the total, in four statements whatever the
-    page size (the total, the page's ids, the coupons with their shops, their partners)."""
+    page size (the total, the page's ids, the coupons with their shops, their partners), three while
+    this process has a recent count of the filter (see totals.py)."""
     now = now or clock.now_utc()
     where = _live_filter(filters, now)
-    total = int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
-    if total == 0 or (page - 1) * per_page >= total:
+    key = (
+        filters.district_id,
+        filters.industry,
+        filters.kind,
+        (filters.q or "").strip(),
+        filters.merchant_id,
+    )
+    total, counted = totals.count(
+        key, lambda: int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
+    )
+    offset = (page - 1) * per_page
+    if counted and (total == 0 or offset >= total):
         return [], total
     if filters.sort == "popular":
         order = [(Coupon.stock_total - Coupon.stock_remaining).desc(), Coupon.id.desc()]
@@ -196,8 +207,17 @@ def mall_list(
         order = [Coupon.approved_at.desc(), Coupon.id.desc()]
         if total >= WALK_FROM:
             where = _live_filter(filters, now, walk=True)
-    ids = sa.select(Coupon.id).where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    return _load(list(db.session.scalars(ids))), total
+    ids = list(
+        db.session.scalars(sa.select(Coupon.id).where(where).order_by(*order).limit(per_page).offset(offset))
+    )
+    if len(ids) < per_page and (ids or page == 1):
+        exact = offset + len(ids)  # the last page: the total is known without counting
+        if exact != total:
+            totals.remember(key, exact)
+        total = exact
+    elif len(ids) == per_page and total < offset + per_page:
+        total = offset + per_page  # an older copy counted fewer: at least this many now
+    return _load(ids), total
 
 
 def live_by_district(

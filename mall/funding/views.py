@@ -52,7 +52,7 @@ def register_nav(app) -> None:
             "journal-text",
             frozenset({"merchant"}),
             order=40,
-            place="tab",
+            place="top",  # a header icon: the owner's tab bar keeps five tabs
             prefix="/merchant/statements",
         ),
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from alliance.core import clock
+from mall.coupons import totals
 from tests import factories
 from tests.mall import factories as mf
 
@@ -213,6 +214,8 @@ def test_mall_list_runs_a_fixed_number_of_statements(client, db, app):
     def count_for(n_coupons):
         for _ in range(n_coupons):
             mf.live_coupon(shop, partner_merchant_ids=[partner.id])
+        with app.app_context():
+            totals.forget()  # each size counts afresh (a recent count would save one statement)
         statements = []
 
         def listen(conn, cursor, statement, *args):
@@ -232,3 +235,43 @@ def test_mall_list_runs_a_fixed_number_of_statements(client, db, app):
     assert few == many, (few, many)
     assert many <= 5
     assert sa is not None
+
+
+def test_the_total_is_counted_at_most_every_few_seconds_and_always_right_on_a_short_page(client, db, app):
+    from sqlalchemy import event
+
+    shop = mf.merchant()
+    for _ in range(25):
+        mf.live_coupon(shop)
+    db.session.commit()
+    statements = []
+
+    def listen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def listed(path):
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            r = client.get(path)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        assert r.status_code == 200
+        return r.get_json()["total"], sum("count(" in s for s in statements)
+
+    assert listed("/api/v1/mall/coupons?per_page=10") == (25, 1)
+    assert listed("/api/v1/mall/coupons?per_page=10&page=2") == (25, 0)  # the recent count
+    # A short last page knows the total without a count, and corrects the copy.
+    mf.live_coupon(shop)
+    db.session.commit()
+    assert listed("/api/v1/mall/coupons?per_page=10&page=3") == (26, 0)
+    assert listed("/api/v1/mall/coupons?per_page=10") == (26, 0)
+    # Another filter has a count of its own.
+    assert listed("/api/v1/mall/coupons?per_page=10&kind=threshold_cut")[1] == 1
+    # A write request served by this process drops every copy.
+    client.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "wrong password"})
+    assert listed("/api/v1/mall/coupons?per_page=10") == (26, 1)
+    # Switched off, every list counts.
+    app.config["MALL_TOTAL_CACHE_SECONDS"] = 0
+    assert listed("/api/v1/mall/coupons?per_page=10")[1] == 1
+    assert listed("/api/v1/mall/coupons?per_page=10")[1] == 1

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -197,7 +198,12 @@ def test_owners_see_their_tabs_and_tier_and_package(client, db, east):
     factories.login(client, mf.owner_of(merchant))
     page = client.get("/my-shop").get_data(as_text=True)
     assert 'class="tabbar"' in page
-    assert "<span>我的店铺</span>" in page
+    # Five tabs on a phone; the shop's page and the statements are header icons.
+    tabbar = page[page.index('class="tabbar"') :]
+    tabs = re.findall(r"<span>([^<]+)</span>", tabbar[: tabbar.index("</nav>")])
+    assert tabs == ["核销", "数据", "我的券", "异业联盟", "我的"], tabs
+    assert 'aria-label="我的店铺"' in page and 'aria-current="page"' in page
+    assert 'aria-label="结算单"' in page
     assert 'href="/my-shop/profile"' in page and 'href="/my-shop/clerks"' in page
     assert "tier-A" in page and "头部商户套餐" in page and "专属客户经理" in page
 

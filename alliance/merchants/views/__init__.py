@@ -11,6 +11,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from alliance.core.nav import NavItem, add_nav
+from alliance.merchants.services.membership import shop_trades
 
 bp = Blueprint("merchants", __name__)
 
@@ -81,17 +82,22 @@ def register_nav(app) -> None:
     add_nav(
         app, NavItem("merchants.import_upload", _l("Import figures"), "upload", STAFF, order=26, group=desk)
     )
-    add_nav(
-        app,
-        NavItem(
-            "merchants.my_shop",
-            _l("My shop"),
-            "shop",
-            frozenset({"merchant", "clerk"}),
-            order=10,
-            place="tab",
-        ),
-    )
+    # The shop's page is the tab of a shop under review (its till and coupons are not open yet); a
+    # trading shop's tab bar is kept to five (till, figures, coupons, joint offers, me) for a phone,
+    # and its page moves to an icon in the header.
+    for place, shown in (("tab", lambda u: not shop_trades(u)), ("top", shop_trades)):
+        add_nav(
+            app,
+            NavItem(
+                "merchants.my_shop",
+                _l("My shop"),
+                "shop",
+                frozenset({"merchant", "clerk"}),
+                order=10,
+                place=place,
+                visible=shown,
+            ),
+        )
     add_nav(
         app,
         NavItem(
