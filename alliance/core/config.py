@@ -75,6 +75,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REVERSAL_WINDOW_MINUTES": int(os.environ.get("REVERSAL_WINDOW_MINUTES", "30")),
         "STOCK_SHARDS": int(os.environ.get("STOCK_SHARDS", "8")),
         "STOCK_SHARD_MIN": int(os.environ.get("STOCK_SHARD_MIN", "1000")),
+        "MALL_TOTAL_CACHE_SECONDS": float(os.environ.get("MALL_TOTAL_CACHE_SECONDS", "5")),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A database that is down or hangs answers `unavailable` within seconds (API.md), never
