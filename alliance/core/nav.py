@@ -36,7 +36,14 @@ def items_for(user, place: str) -> list[dict]:
     role = user.role if getattr(user, "is_authenticated", False) else "anonymous"
     found: list[dict] = []
     groups: dict[str, dict] = {}
-    for item in sorted(current_app.extensions.get("alliance.nav", []), key=lambda i: i.order):
+    path = request.path if has_request_context() else ""
+    mine = [i for i in current_app.extensions.get("alliance.nav", []) if role in i.roles]
+    # The page is marked in one place only: of the entries (tab or top) whose prefix it falls under,
+    # the longest prefix wins (/my-shop/dashboard is the figures, not the shop page).
+    best = max(
+        (len(p) for p in (i.prefix or url_for(i.endpoint) for i in mine) if _under(path, p)), default=-1
+    )
+    for item in sorted(mine, key=lambda i: i.order):
         if item.place != place or role not in item.roles:
             continue
         if item.visible is not None and not item.visible(user):
@@ -44,8 +51,7 @@ def items_for(user, place: str) -> list[dict]:
         url = url_for(item.endpoint)
         badge = item.badge(user) if item.badge and getattr(user, "is_authenticated", False) else 0
         prefix = item.prefix or url
-        path = request.path if has_request_context() else ""
-        active = path == "/" if prefix == "/" else path.startswith(prefix)
+        active = _under(path, prefix) and len(prefix) == best
         entry = {
             "url": url,
             "label": item.label,
@@ -71,3 +77,7 @@ def items_for(user, place: str) -> list[dict]:
         groups[key]["badge"] += badge
         groups[key]["active"] = groups[key]["active"] or active
     return found
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == "/" if prefix == "/" else path.startswith(prefix)

@@ -177,6 +177,10 @@ def _load(ids: list[int]) -> list[Coupon]:
     return [found[i] for i in ids if i in found]
 
 
+def _count(where) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
+
+
 def mall_list(
     filters: MallFilters, page: int = 1, per_page: int = 20, now: datetime | None = None
 ) -> tuple[list[Coupon], int]:
@@ -192,9 +196,8 @@ def mall_list(
         (filters.q or "").strip(),
         filters.merchant_id,
     )
-    total, counted = totals.count(
-        key, lambda: int(db.session.scalar(sa.select(sa.func.count(Coupon.id)).where(where)) or 0)
-    )
+    where_count = where
+    total, counted = totals.count(key, lambda: _count(where_count))
     offset = (page - 1) * per_page
     if counted and (total == 0 or offset >= total):
         return [], total
@@ -210,6 +213,9 @@ def mall_list(
     ids = list(
         db.session.scalars(sa.select(Coupon.id).where(where).order_by(*order).limit(per_page).offset(offset))
     )
+    if not ids and page > 1 and not counted:
+        # Past the end by an older count: count again, so the answer names the pages there are.
+        total, counted = totals.count(key, lambda: _count(where_count), fresh=True)
     if len(ids) < per_page and (ids or page == 1):
         exact = offset + len(ids)  # the last page: the total is known without counting
         if exact != total:

@@ -18,24 +18,34 @@ _KEY = "mall.totals"
 MAX_FILTERS = 512  # distinct filters (searches) kept; past that the copies start over
 
 
+_GENERATION = "mall.totals.generation"
+
+
 def _store() -> dict:
     return current_app.extensions.setdefault(_KEY, {})
 
 
-def count(key: tuple, counter: Callable[[], int]) -> tuple[int, bool]:
+def _generation() -> int:
+    return current_app.extensions.get(_GENERATION, 0)
+
+
+def count(key: tuple, counter: Callable[[], int], *, fresh: bool = False) -> tuple[int, bool]:
     """The total for `key`, and whether it was counted just now (False: a recent copy)."""
     ttl = float(current_app.config.get("MALL_TOTAL_CACHE_SECONDS", 5) or 0)
-    store = _store()
-    hit = store.get(key)
-    if ttl > 0 and hit is not None and time.monotonic() - hit[1] < ttl:
+    hit = _store().get(key)
+    if not fresh and ttl > 0 and hit is not None and time.monotonic() - hit[1] < ttl:
         return hit[0], False
+    generation = _generation()
     value = counter()
     if ttl > 0:
-        remember(key, value)
+        remember(key, value, generation)
     return value, True
 
 
-def remember(key: tuple, value: int) -> None:
+def remember(key: tuple, value: int, generation: int | None = None) -> None:
+    """Keep `value`, unless a write dropped the copies since it was read (`generation`)."""
+    if generation is not None and generation != _generation():
+        return
     store = _store()
     if len(store) >= MAX_FILTERS and key not in store:
         store.clear()
@@ -43,7 +53,8 @@ def remember(key: tuple, value: int) -> None:
 
 
 def forget() -> None:
-    """Drop every copy."""
+    """Drop every copy (and any count still running, read before the write, is not kept)."""
+    current_app.extensions[_GENERATION] = _generation() + 1
     current_app.extensions.pop(_KEY, None)
 
 

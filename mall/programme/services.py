@@ -547,13 +547,19 @@ def update_entry(actor, entry_id: int, data: EntryData) -> tuple[ProgrammeEntry,
     entry = get_entry_for_staff(actor, entry_id)
     if data.kind != entry.kind:
         raise ValidationFailed({"kind": [_l("The kind of an entry cannot change.")]})
+    # Take the row, then read it again: what is compared, released and claimed below is the entry as
+    # it stands now (another save may have committed since it was first read), and no registration
+    # can add itself until this save is done.
+    if not _hold_entry(entry):
+        raise NotFound()
+    db.session.refresh(entry)
     values = _validate(actor, data, entry)
     timing_changed = (values["dtstart"], values["dtend"], values["rrule"]) != (
         entry.dtstart,
         entry.dtend,
         entry.rrule,
     )
-    if not _hold_entry(entry, unregistered=timing_changed):
+    if timing_changed and entry.registrations_made:
         raise InvalidState(
             _l("Customers have registered: cancel single occurrences instead of moving the series.")
         )
@@ -598,6 +604,8 @@ def delete_entry(actor, entry_id: int) -> None:
     """Delete an entry nobody registered for; one with registrations is cancelled instead."""
     entry = get_entry_for_staff(actor, entry_id)
     if not _hold_entry(entry, unregistered=True):
+        if db.session.scalar(sa.select(ProgrammeEntry.id).where(ProgrammeEntry.id == entry.id)) is None:
+            raise NotFound()  # deleted meanwhile
         raise InvalidState(_l("Customers have registered: cancel the entry instead of deleting it."))
     themes.release(entry.id)
     record(actor, "programme.entry.delete", entry, data={"title": entry.title})

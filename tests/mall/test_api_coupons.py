@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from alliance.core import clock
 from mall.coupons import totals
+from mall.coupons.models import Coupon
 from tests import factories
 from tests.mall import factories as mf
 
@@ -271,6 +273,13 @@ def test_the_total_is_counted_at_most_every_few_seconds_and_always_right_on_a_sh
     # A write request served by this process drops every copy.
     client.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "wrong password"})
     assert listed("/api/v1/mall/coupons?per_page=10") == (26, 1)
+    # Past the end by an older count (coupons ended elsewhere): counted again, pages as they are.
+    db.session.execute(
+        sa.update(Coupon).where(Coupon.id.in_(sa.select(Coupon.id).limit(12))).values(status="ended")
+    )
+    db.session.commit()
+    assert listed("/api/v1/mall/coupons?per_page=10")[0] == 26  # a full page: the recent count
+    assert listed("/api/v1/mall/coupons?per_page=10&page=3") == (14, 1)
     # Switched off, every list counts.
     app.config["MALL_TOTAL_CACHE_SECONDS"] = 0
     assert listed("/api/v1/mall/coupons?per_page=10")[1] == 1

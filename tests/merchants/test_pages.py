@@ -204,6 +204,12 @@ def test_owners_see_their_tabs_and_tier_and_package(client, db, east):
     assert tabs == ["核销", "数据", "我的券", "异业联盟", "我的"], tabs
     assert 'aria-label="我的店铺"' in page and 'aria-current="page"' in page
     assert 'aria-label="结算单"' in page
+    # One place marks the page shown: the figures live under /my-shop/dashboard, and only their tab
+    # is marked there, not the shop's header icon as well.
+    assert page.count('aria-current="page"') == 1
+    figures = client.get("/my-shop/dashboard").get_data(as_text=True)
+    assert figures.count('aria-current="page"') == 1
+    assert re.search(r'<a href="/my-shop/dashboard" class="tab active"', figures)
     assert 'href="/my-shop/profile"' in page and 'href="/my-shop/clerks"' in page
     assert "tier-A" in page and "头部商户套餐" in page and "专属客户经理" in page
 

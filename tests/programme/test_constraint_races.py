@@ -342,3 +342,37 @@ def test_an_entry_with_a_registration_is_neither_moved_nor_deleted(setting, db):
     services.update_entry(staff, event.id, _data_of(event, title="Renamed"))
     db.session.commit()
     assert db.session.get(ProgrammeEntry, event.id).title == "Renamed"
+
+
+@pytest.mark.slow
+def test_saves_of_one_theme_at_once_leave_it_holding_the_month_it_is_in(live_server, setting):
+    branch, east, _west, staff = setting
+    headers = factories.auth(staff)
+    months = [month_ahead(7 + i) for i in range(4)]
+    theme = pf.entry(staff, EntryKind.MONTHLY_THEME, months[0], title="Moving theme")
+    _db.session.commit()
+    url = live_server.api(f"/programme/entries/{theme.id}")
+
+    def save(i):
+        body = theme_body(branch.id, months[i % 4], f"Moving theme {i}", [east.id] if i % 2 else [])
+        return lambda: requests.put(url, json=body, headers=headers, timeout=60).status_code
+
+    results = fire_at_once([save(i) for i in range(8)])
+    assert set(results) <= {200, 422}, (results, live_server.log()[-3000:])
+    assert 200 in results
+    _db.session.expire_all()
+    entry = _db.session.get(ProgrammeEntry, theme.id)
+    held_wide = _db.session.scalars(sa.select(ThemeMonth).where(ThemeMonth.wide_entry_id == theme.id)).all()
+    held_districts = _db.session.scalars(
+        sa.select(ThemeDistrict).where(ThemeDistrict.entry_id == theme.id)
+    ).all()
+    if entry.districts:
+        assert held_wide == [] and {(d.month_start, d.district_id) for d in held_districts} == {
+            (entry.dtstart, d.id) for d in entry.districts
+        }
+    else:
+        assert held_districts == [] and [m.month_start for m in held_wide] == [entry.dtstart]
+    # Every other month is free again for a branch-wide theme.
+    for first in months:
+        if month_range(first)[0] != entry.dtstart:
+            pf.entry(staff, EntryKind.MONTHLY_THEME, first, title=f"Free {first}")
