@@ -51,6 +51,10 @@ class IncentiveBalance(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True, autoincrement=False)
     balance_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Cashback a reversal could not take back because it was spent already: the next credits pay it
+    # off (each with its own ledger entry), so spending a cashback and reversing both redemptions
+    # never leaves the customer the cashback. Not part of the balance.
+    owed_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class PaymentCode(db.Model):

@@ -66,8 +66,9 @@ def kind_label(kind: str):
 # ---------------------------------------------------------------------------------------------------
 
 
-def _add_to_balance(user_id: int, amount_fen: int) -> None:
-    """balance += amount, creating the row on first use: one upsert, safe under concurrency."""
+def _add_to_balance(user_id: int, amount_fen: int):
+    """balance += amount, creating the row on first use: one upsert, safe under concurrency. Answers
+    the row's (balance_fen, owed_fen) after it."""
     table = IncentiveBalance.__table__
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
@@ -78,8 +79,8 @@ def _add_to_balance(user_id: int, amount_fen: int) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.user_id],
         set_={"balance_fen": table.c.balance_fen + stmt.excluded.balance_fen},
-    )
-    db.session.execute(stmt)
+    ).returning(table.c.balance_fen, table.c.owed_fen)
+    return db.session.execute(stmt).one()
 
 
 def credit(
@@ -114,8 +115,49 @@ def credit(
     ).first()
     if inserted is None:
         return None
-    _add_to_balance(user_id, amount_fen)
+    after = _add_to_balance(user_id, amount_fen)
+    if amount_fen > 0 and after.owed_fen > 0:
+        _pay_off_owed(user_id, inserted.id, branch_id)
     return db.session.get(IncentiveEntry, inserted.id)
+
+
+OWED_SOURCE = "owed"  # a pay-off entry's source: the credit that paid it
+
+
+def _pay_off_owed(user_id: int, credit_id: int, branch_id: int | None) -> None:
+    """Take what is owed (cashback spent before its redemption was reversed) out of a new credit:
+    as much as the balance now holds, booked as a cashback reversal of its own."""
+    row = db.session.execute(
+        sa.select(IncentiveBalance.balance_fen, IncentiveBalance.owed_fen)
+        .where(IncentiveBalance.user_id == user_id)
+        .with_for_update()
+    ).one()
+    settle = min(int(row.owed_fen), int(row.balance_fen))
+    if settle <= 0:
+        return
+    db.session.execute(
+        sa.update(IncentiveBalance)
+        .where(
+            IncentiveBalance.user_id == user_id,
+            IncentiveBalance.owed_fen >= settle,
+            IncentiveBalance.balance_fen >= settle,
+        )
+        .values(
+            balance_fen=IncentiveBalance.balance_fen - settle, owed_fen=IncentiveBalance.owed_fen - settle
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(
+        IncentiveEntry(
+            user_id=user_id,
+            amount_fen=-settle,
+            kind=CASHBACK_REVERSAL,
+            source_type=OWED_SOURCE,
+            source_id=credit_id,
+            branch_id=branch_id,
+        )
+    )
+    db.session.flush()
 
 
 def spend(
@@ -213,7 +255,8 @@ def reverse(
 
 def _take_back(user_id: int, amount_fen: int) -> int:
     """Take up to `amount_fen` from the balance and say how much was taken. Usually one conditional
-    UPDATE; when the balance no longer covers it, the row is locked and emptied of what is left."""
+    UPDATE; when the balance no longer covers it, the row is locked and emptied of what is left, and
+    the rest is recorded as owed."""
     full = db.session.execute(
         sa.update(IncentiveBalance)
         .where(IncentiveBalance.user_id == user_id, IncentiveBalance.balance_fen >= amount_fen)
@@ -226,13 +269,16 @@ def _take_back(user_id: int, amount_fen: int) -> int:
         sa.select(IncentiveBalance.balance_fen).where(IncentiveBalance.user_id == user_id).with_for_update()
     )
     taken = max(0, min(amount_fen, int(left or 0)))
-    if taken:
-        db.session.execute(
-            sa.update(IncentiveBalance)
-            .where(IncentiveBalance.user_id == user_id, IncentiveBalance.balance_fen >= taken)
-            .values(balance_fen=IncentiveBalance.balance_fen - taken)
-            .execution_options(synchronize_session=False)
+    # What was spent already is owed: later credits pay it off (see _pay_off_owed).
+    db.session.execute(
+        sa.update(IncentiveBalance)
+        .where(IncentiveBalance.user_id == user_id, IncentiveBalance.balance_fen >= taken)
+        .values(
+            balance_fen=IncentiveBalance.balance_fen - taken,
+            owed_fen=IncentiveBalance.owed_fen + (amount_fen - taken),
         )
+        .execution_options(synchronize_session=False)
+    )
     return taken
 
 

@@ -1,5 +1,6 @@
 """programme: one monthly theme per branch and scope held by the database; registrations counted
-on the entry, so moving or deleting an entry and a registration never interleave
+on the entry, so moving or deleting an entry and a registration never interleave; incentive cash:
+cashback owed when a reversal found it spent
 
 Revision ID: 0013
 Revises: 0012
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('incentive_balances', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('owed_fen', sa.BigInteger(), server_default='0', nullable=False))
     with op.batch_alter_table('programme_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('registrations_made', sa.Integer(), server_default='0', nullable=False))
     op.execute(
@@ -104,3 +107,5 @@ def downgrade():
     op.drop_table('programme_theme_months')
     with op.batch_alter_table('programme_entries', schema=None) as batch_op:
         batch_op.drop_column('registrations_made')
+    with op.batch_alter_table('incentive_balances', schema=None) as batch_op:
+        batch_op.drop_column('owed_fen')

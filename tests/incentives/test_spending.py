@@ -140,3 +140,31 @@ def test_taking_back_cashback_wholly_spent_books_nothing(customer):
         is None
     )
     assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 0
+
+
+def test_cashback_spent_then_both_redemptions_reversed_leaves_nothing(customer):
+    """¥10.00 cashback, all of it spent at another till; the cashback's redemption is reversed (nothing
+    left to take: ¥10.00 owed), then the spending one (¥10.00 put back): the put-back pays what is
+    owed, so the customer keeps neither, and every move is in the ledger."""
+    incentives.spend(customer.id, 1000, source_type="redemption", source_id=7)
+    incentives.reverse(
+        source_type="test", source_id=1, kind=incentives.CASHBACK, reversal_kind=incentives.CASHBACK_REVERSAL
+    )
+    assert incentives.refund_spend(source_type="redemption", source_id=7).amount_fen == 1000
+    assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 0
+    paid = _db.session.scalar(sa.select(IncentiveEntry).where(IncentiveEntry.source_type == "owed"))
+    assert (paid.kind, paid.amount_fen) == (incentives.CASHBACK_REVERSAL, -1000)
+    # Nothing is owed any more: the next credit is the customer's whole.
+    incentives.credit(customer.id, 300, incentives.CASHBACK, source_type="test", source_id=2)
+    assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 300
+
+
+def test_what_is_owed_is_paid_off_as_far_as_each_credit_goes(customer):
+    incentives.spend(customer.id, 1000, source_type="redemption", source_id=7)
+    incentives.reverse(
+        source_type="test", source_id=1, kind=incentives.CASHBACK, reversal_kind=incentives.CASHBACK_REVERSAL
+    )
+    incentives.credit(customer.id, 400, incentives.CASHBACK, source_type="test", source_id=2)
+    assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 0
+    incentives.credit(customer.id, 900, incentives.CASHBACK, source_type="test", source_id=3)
+    assert incentives.balance(customer.id) == incentives.ledger_sum(customer.id) == 300
