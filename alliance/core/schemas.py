@@ -81,6 +81,17 @@ class Computed(fields.Function):
         self.returns = returns
 
 
+# Dates a person means: outside these years an input is a typo (and near year 1 or 9999 the zone's
+# conversion would leave the calendar).
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+YEAR_MESSAGE = _l("Choose a date from the year 2000 to 2199.")
+
+
+def _in_years(value) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(str(YEAR_MESSAGE))
+
+
 class LocalDateTime(fields.DateTime):
     """ISO 8601 with the configured zone's offset out; input without an offset is local time."""
 
@@ -91,6 +102,7 @@ class LocalDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+        _in_years(parsed)
         return clock.ensure_utc(parsed)
 
 
@@ -103,6 +115,7 @@ class LocalDate(fields.Date):
         if isinstance(value, str) and "T" in value:
             return LocalDateTime()._deserialize(value, attr, data, **kwargs)
         day = super()._deserialize(value, attr, data, **kwargs)
+        _in_years(day)
         return clock.local_midnight_utc(day)
 
     def _serialize(self, value, attr, obj, **kwargs):

@@ -442,8 +442,12 @@ def _validate(actor, data: EntryData, entry: ProgrammeEntry | None) -> dict:
 
 def _claim_theme(entry: ProgrammeEntry) -> None:
     """A theme that is not cancelled takes its month and scope, or the save fails naming the holder."""
+    if entry.kind != EntryKind.MONTHLY_THEME:
+        return  # the kind never changes: other entries hold no month
+    cancelled = entry.status == EntryStatus.CANCELLED
+    themes.hold_months(entry.id, None if cancelled else (entry.branch_id, entry.dtstart))
     themes.release(entry.id)
-    if entry.kind != EntryKind.MONTHLY_THEME or entry.status == EntryStatus.CANCELLED:
+    if cancelled:
         return
     district_ids = {d.id for d in entry.districts}
     if themes.claim(entry.id, entry.branch_id, entry.dtstart, district_ids):

@@ -4,7 +4,9 @@ A branch's month is either wholly one branch-wide theme, or shared by district t
 take their own districts. Claiming is one conditional upsert on the month's row (plus one insert of
 the districts, which their primary key keeps to one theme each), so of two staff saving themes at
 once exactly one wins, on SQLite and on PostgreSQL. The caller holds the entry's row (see
-services._hold_entry) before releasing and claiming, so two saves of one theme also run in turn.
+services._hold_entry) before releasing and claiming, so two saves of one theme also run in turn, and
+then the month rows involved, in key order (`hold_months`), so two themes trading months do not
+deadlock.
 """
 
 from __future__ import annotations
@@ -45,6 +47,29 @@ def _changed(stmt) -> int:
     """Rows an upsert inserted or updated, read from RETURNING (the driver's rowcount is not
     reliable for ON CONFLICT statements)."""
     return len(db.session.execute(stmt).all())
+
+
+def hold_months(entry_id: int, wanted: tuple | None) -> None:
+    """Lock, in key order, the month rows this theme holds and the one it is about to claim (creating
+    that row if need be), so two themes trading months wait for each other instead of deadlocking."""
+    months, districts = ThemeMonth.__table__, ThemeDistrict.__table__
+    held = sa.union(
+        sa.select(months.c.branch_id, months.c.month_start).where(months.c.wide_entry_id == entry_id),
+        sa.select(districts.c.branch_id, districts.c.month_start).where(districts.c.entry_id == entry_id),
+    )
+    keys = {tuple(row) for row in db.session.execute(held).all()}
+    if wanted is not None:
+        keys.add(wanted)
+    bind = db.session.get_bind()
+    for branch_id, month_start in sorted(keys):
+        stmt = dialect_insert(months, bind).values(
+            branch_id=branch_id, month_start=month_start, wide_entry_id=None, scoped=0
+        )
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["branch_id", "month_start"], set_={"scoped": months.c.scoped}
+            )
+        )
 
 
 def release(entry_id: int) -> None:

@@ -244,3 +244,28 @@ def test_the_calendar_counts_free_seats_without_a_query_per_occurrence(setting, 
     year, many = calendar("2027-12-31")
     assert len(year) > len(month) + 40
     assert many == few
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at"),
+    [
+        ("0001-01-01T00:00", "0001-02-01T00:00"),  # before year 1 in UTC
+        ("0001-02-01T00:00", "0001-03-01T00:00"),
+        ("9999-12-01T00:00", "9999-12-31T00:00"),
+    ],
+)
+def test_dates_no_one_means_are_field_errors(setting, client, starts_at, ends_at):
+    branch, _district, staff = setting
+    body = {
+        "kind": "monthly_theme",
+        "title": "x",
+        "branch_id": branch.id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "all_day": True,
+    }
+    r = client.post("/api/v1/programme/entries", json=body, headers=factories.auth(staff))
+    assert r.status_code == 422, r.json
+    assert r.json["error"]["fields"]["starts_at"] == ["请选择 2000 年至 2199 年之间的日期。"]
+    r = client.get("/api/v1/programme/calendar", query_string={"from": starts_at[:10], "to": "2026-12-31"})
+    assert r.status_code == 422 and "from" in r.json["error"]["fields"]

@@ -376,3 +376,25 @@ def test_saves_of_one_theme_at_once_leave_it_holding_the_month_it_is_in(live_ser
     for first in months:
         if month_range(first)[0] != entry.dtstart:
             pf.entry(staff, EntryKind.MONTHLY_THEME, first, title=f"Free {first}")
+
+
+@pytest.mark.slow
+def test_two_themes_trading_months_at_once_both_move_without_deadlock(live_server, setting):
+    branch, east, west, staff = setting
+    headers = factories.auth(staff)
+    first, second = month_ahead(12), month_ahead(13)
+    a = pf.entry(staff, EntryKind.MONTHLY_THEME, first, title="A", districts=[east])
+    b = pf.entry(staff, EntryKind.MONTHLY_THEME, second, title="B", districts=[east])
+    _db.session.commit()
+
+    def move(entry_id, title, month, district):
+        body = theme_body(branch.id, month, title, [district.id])
+        url = live_server.api(f"/programme/entries/{entry_id}")
+        return lambda: requests.put(url, json=body, headers=headers, timeout=60).status_code
+
+    for round_ in range(6):
+        # Each moves into the other's month, in a district the other does not hold there.
+        district = west if round_ % 2 == 0 else east
+        to_a, to_b = (second, first) if round_ % 2 == 0 else (first, second)
+        results = fire_at_once([move(a.id, "A", to_a, district), move(b.id, "B", to_b, district)])
+        assert results == [200, 200], (round_, results, live_server.log()[-3000:])

@@ -307,3 +307,15 @@ def test_another_branchs_offers_never_appear_among_the_choices(setting, client, 
         "/staff/programme/entries/new/festival", data=_form(branch_id=str(_branch.id), title="")
     ).get_data(as_text=True)
     assert "川味小馆" in page
+
+
+def test_a_theme_dated_in_year_one_is_a_field_error_on_the_page(setting, client, db):
+    branch, _east, staff = setting
+    factories.login(client, staff)
+    for day in ("0001-01-01", "9999-12-01"):
+        r = client.post(
+            "/staff/programme/entries/new/monthly_theme",
+            data=_form(title="远古主题", branch_id=branch.id, first_day=day),
+        )
+        assert r.status_code == 200, r.status_code
+        assert "远古主题" in r.get_data(as_text=True)
