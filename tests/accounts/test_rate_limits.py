@@ -3,10 +3,8 @@ locked out. Real concurrency: many threads against a gunicorn server with severa
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -14,21 +12,11 @@ import requests
 from mall.vouchers import services as vouchers
 from tests import factories
 from tests.mall import factories as mf
+from tests.races import fire_at_once
 
 pytestmark = pytest.mark.slow
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def fire_at_once(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait(timeout=60)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def redis_available() -> bool:

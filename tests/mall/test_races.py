@@ -3,9 +3,7 @@ database, SQLite and PostgreSQL. Every thread waits at a barrier, then all fire 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -17,23 +15,9 @@ from mall.redemption.models import Redemption
 from mall.vouchers import services as vouchers
 from mall.vouchers.models import ClaimCounter, Voucher
 from tests.mall import factories as mf
+from tests.races import fire_at_once
 
 pytestmark = pytest.mark.slow
-
-
-def fire_at_once(calls) -> list:
-    """Run every call in its own thread, released together; the answers in call order."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait(timeout=60)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        results = list(pool.map(run, calls))
-    # The test's next reads start a new transaction: an open SQLite read keeps its old snapshot.
-    _db.session.rollback()
-    return results
 
 
 def answer(response: requests.Response):

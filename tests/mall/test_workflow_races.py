@@ -4,9 +4,7 @@ merchant writes no coupons and sees no till; the till's day summary counts every
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -20,19 +18,7 @@ from mall.coupons.models import Coupon
 from mall.redemption.models import Redemption
 from tests import factories
 from tests.mall import factories as mf
-
-
-def fire_at_once(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait(timeout=60)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        results = list(pool.map(run, calls))
-    _db.session.rollback()
-    return results
+from tests.races import fire_at_once
 
 
 def status_of(coupon_id: int) -> str:

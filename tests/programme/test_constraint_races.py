@@ -4,9 +4,7 @@ a real server on SQLite and PostgreSQL; the rules themselves also without a serv
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -23,19 +21,7 @@ from mall.programme.constants import EntryKind
 from mall.programme.models import ProgrammeEntry, Registration, ThemeDistrict, ThemeMonth
 from tests import factories
 from tests.programme import factories as pf
-
-
-def fire_at_once(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait(timeout=60)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        results = list(pool.map(run, calls))
-    _db.session.rollback()
-    return results
+from tests.races import fire_at_once
 
 
 def month_ahead(months: int) -> date:
@@ -229,6 +215,24 @@ def registrations_of(entry_id: int) -> int:
     )
 
 
+def race_registrations(live_server, lectures, customers, staff_call) -> list[list[int]]:
+    """Every customer registers for each lecture while `staff_call(lecture)` acts on it, all at
+    once; per lecture, the registrations' statuses followed by the staff call's."""
+    calls = []
+    for event in lectures:
+        url = live_server.api(f"/programme/entries/{event.id}/registrations")
+        for h in customers:
+            calls.append(
+                lambda u=url, h=h, s=event.start: (
+                    requests.post(u, json={"occurrence_start": s}, headers=h, timeout=60).status_code
+                )
+            )
+        calls.append(lambda e=event: staff_call(e).status_code)
+    results = fire_at_once(calls)
+    each = len(customers) + 1
+    return [results[i * each : (i + 1) * each] for i in range(len(lectures))]
+
+
 @pytest.mark.slow
 def test_a_deletion_racing_registrations_never_loses_one(live_server, setting, db):
     _branch, _east, _west, staff = setting
@@ -236,28 +240,18 @@ def test_a_deletion_racing_registrations_never_loses_one(live_server, setting, d
     customers = _customers(db, 5)
     staff_headers = factories.auth(staff)
     db.session.commit()
-    calls, kinds = [], []
-    for event in lectures:
-        reg_url = live_server.api(f"/programme/entries/{event.id}/registrations")
-        for h in customers:
-            calls.append(
-                lambda u=reg_url, h=h, s=event.start: (
-                    requests.post(u, json={"occurrence_start": s}, headers=h, timeout=60).status_code
-                )
-            )
-            kinds.append(("register", event.id))
-        calls.append(
-            lambda e=event: (
-                requests.delete(
-                    live_server.api(f"/programme/entries/{e.id}"), headers=staff_headers, timeout=60
-                ).status_code
-            )
+
+    def delete(event):
+        return requests.delete(
+            live_server.api(f"/programme/entries/{event.id}"), headers=staff_headers, timeout=60
         )
-        kinds.append(("delete", event.id))
-    results = fire_at_once(calls)
-    assert set(results) <= {201, 204, 404, 409}, (results, live_server.log()[-3000:])
-    for event in lectures:
-        mine = [r for r, k in zip(results, kinds, strict=True) if k[1] == event.id]
+
+    outcomes = race_registrations(live_server, lectures, customers, delete)
+    assert {r for mine in outcomes for r in mine} <= {201, 204, 404, 409}, (
+        outcomes,
+        live_server.log()[-3000:],
+    )
+    for event, mine in zip(lectures, outcomes, strict=True):
         registered, deleted = mine[:-1].count(201), mine[-1] == 204
         _db.session.expire_all()
         if deleted:
@@ -274,16 +268,8 @@ def test_moving_a_series_racing_registrations_never_strands_one(live_server, set
     customers = _customers(db, 5)
     staff_headers = factories.auth(staff)
     db.session.commit()
-    calls, kinds = [], []
-    for event in lectures:
-        reg_url = live_server.api(f"/programme/entries/{event.id}/registrations")
-        for h in customers:
-            calls.append(
-                lambda u=reg_url, h=h, s=event.start: (
-                    requests.post(u, json={"occurrence_start": s}, headers=h, timeout=60).status_code
-                )
-            )
-            kinds.append(("register", event.id))
+
+    def move(event):
         body = {
             "kind": "weekly_event",
             "title": event.title,
@@ -294,18 +280,15 @@ def test_moving_a_series_racing_registrations_never_strands_one(live_server, set
             "rrule": event.rrule,
             "capacity": 50,
         }
-        calls.append(
-            lambda e=event, b=body: (
-                requests.put(
-                    live_server.api(f"/programme/entries/{e.id}"), json=b, headers=staff_headers, timeout=60
-                ).status_code
-            )
-        )
-        kinds.append(("move", event.id))
-    results = fire_at_once(calls)
-    assert set(results) <= {200, 201, 404, 409}, (results, live_server.log()[-3000:])
-    for event in lectures:
-        mine = [r for r, k in zip(results, kinds, strict=True) if k[1] == event.id]
+        url = live_server.api(f"/programme/entries/{event.id}")
+        return requests.put(url, json=body, headers=staff_headers, timeout=60)
+
+    outcomes = race_registrations(live_server, lectures, customers, move)
+    assert {r for mine in outcomes for r in mine} <= {200, 201, 404, 409}, (
+        outcomes,
+        live_server.log()[-3000:],
+    )
+    for event, mine in zip(lectures, outcomes, strict=True):
         registered, moved = mine[:-1].count(201), mine[-1] == 200
         _db.session.expire_all()
         entry = _db.session.get(ProgrammeEntry, event.id)
